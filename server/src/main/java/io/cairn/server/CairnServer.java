@@ -1,0 +1,96 @@
+package io.cairn.server;
+
+import io.cairn.proto.etcdserverpb.AuthGrpc;
+import io.cairn.proto.etcdserverpb.LeaseGrpc;
+import io.cairn.proto.etcdserverpb.WatchGrpc;
+import io.cairn.proto.v3electionpb.ElectionGrpc;
+import io.cairn.proto.v3lockpb.LockGrpc;
+import io.cairn.server.api.ClusterService;
+import io.cairn.server.api.Headers;
+import io.cairn.server.api.KvService;
+import io.cairn.server.api.MaintenanceService;
+import io.cairn.server.apply.LocalProposer;
+import io.cairn.server.apply.Proposer;
+import io.cairn.server.apply.RequestApplier;
+import io.cairn.server.cluster.MemberIdentity;
+import io.cairn.server.cluster.MemberIds;
+import io.cairn.server.cluster.MemberInfo;
+import io.cairn.server.config.ServerConfig;
+import io.cairn.storage.mvcc.MvccStore;
+import io.cairn.storage.mvcc.StoreOptions;
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running member: its store, its write path and its client listener, started and stopped in order. */
+public final class CairnServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CairnServer.class);
+
+  private final MvccStore store;
+  private final Proposer proposer;
+  private final ClientListener listener;
+
+  private CairnServer(MvccStore store, Proposer proposer, ClientListener listener) {
+    this.store = store;
+    this.proposer = proposer;
+    this.listener = listener;
+  }
+
+  public static CairnServer start(ServerConfig cfg) throws IOException {
+    Path memberDir = cfg.dataDir.resolve("member");
+    Files.createDirectories(memberDir);
+    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir, derive(cfg));
+    LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
+        MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
+
+    MvccStore store = MvccStore.open(memberDir.resolve("store"),
+        StoreOptions.builder().syncWrites(!cfg.unsafeNoFsync).build());
+    Proposer proposer = new LocalProposer(new RequestApplier(store), store.consistentIndex());
+    LocalMemberState member = new LocalMemberState(identity.clusterId(), identity.memberId(), proposer);
+    Headers headers = new Headers(member, store);
+    MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
+        cfg.advertiseClientUrls, false);
+
+    List<BindableService> services = List.of(
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
+        new MaintenanceService(store, member, headers, cfg.quotaBackendBytes),
+        new ClusterService(() -> List.of(self), headers),
+        // not built yet: every method answers UNIMPLEMENTED, never a fake success
+        new WatchGrpc.WatchImplBase() {},
+        new LeaseGrpc.LeaseImplBase() {},
+        new AuthGrpc.AuthImplBase() {},
+        new LockGrpc.LockImplBase() {},
+        new ElectionGrpc.ElectionImplBase() {});
+    ClientListener listener = new ClientListener(cfg, services);
+    try {
+      listener.start();
+    } catch (IOException e) {
+      proposer.close();
+      store.close();
+      throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
+    }
+    LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
+    return new CairnServer(store, proposer, listener);
+  }
+
+  /** etcd's bootstrap ids: this member from its advertised peer URLs, the cluster from every initial member. */
+  static MemberIdentity derive(ServerConfig cfg) {
+    long self = MemberIds.memberId(cfg.initialAdvertisePeerUrls, cfg.initialClusterToken);
+    long[] all = cfg.initialCluster.values().stream()
+        .mapToLong(urls -> MemberIds.memberId(urls, cfg.initialClusterToken)).toArray();
+    return new MemberIdentity(self, MemberIds.clusterId(all));
+  }
+
+  @Override
+  public void close() {
+    LOG.info("stopping");
+    listener.close();
+    proposer.close();
+    store.close();
+    LOG.info("stopped");
+  }
+}

@@ -1,0 +1,77 @@
+package io.cairn.server;
+
+import ch.qos.logback.classic.Level;
+import io.cairn.server.config.FlagException;
+import io.cairn.server.config.FlagParser;
+import io.cairn.server.config.ServerConfig;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code cairn} command: etcd's flags and ETCD_* variables in, a running member out; SIGTERM stops it cleanly. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    FlagParser.Parsed parsed;
+    try {
+      parsed = FlagParser.parse(args, System.getenv(), w -> System.err.println("cairn: " + w));
+    } catch (FlagException e) {
+      System.err.println("cairn: " + e.getMessage());
+      System.err.println("Try 'cairn --help' for more information.");
+      System.exit(2);
+      return;
+    }
+    switch (parsed.action()) {
+      case HELP -> {
+        System.out.print(FlagParser.usage());
+        return;
+      }
+      case VERSION -> {
+        System.out.println("cairn Version: " + Versions.CAIRN);
+        System.out.println("etcd API Version: " + Versions.ETCD_SERVER);
+        System.out.println("Java Version: " + System.getProperty("java.version"));
+        return;
+      }
+      default -> { }
+    }
+    ServerConfig cfg;
+    try {
+      cfg = ServerConfig.from(parsed.values());
+    } catch (FlagException e) {
+      System.err.println("cairn: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    setLogLevel(cfg.logLevel);
+    Logger log = LoggerFactory.getLogger(Main.class);
+    CairnServer server;
+    try {
+      server = CairnServer.start(cfg);
+    } catch (Exception e) {
+      log.error("cannot start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "cairn-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void setLogLevel(String level) {
+    Level l = switch (level) {
+      case "debug" -> Level.DEBUG;
+      case "warn" -> Level.WARN;
+      case "error", "panic", "fatal" -> Level.ERROR;
+      default -> Level.INFO;
+    };
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(l);
+  }
+}

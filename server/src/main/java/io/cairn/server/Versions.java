@@ -1,0 +1,16 @@
+package io.cairn.server;
+
+/** Versions Cairn reports where etcd reports its own. */
+public final class Versions {
+  private Versions() {}
+
+  /** Cairn's own release. */
+  public static final String CAIRN = "0.1.0";
+  /**
+   * The etcd server version we answer as (Status.version, /version). Kubernetes enables
+   * RequestWatchProgress only for versions at or above 3.5.13, and etcdctl prints it.
+   */
+  public static final String ETCD_SERVER = "3.6.0";
+  public static final String ETCD_CLUSTER = "3.6.0";
+  public static final String ETCD_STORAGE = "3.6.0";
+}

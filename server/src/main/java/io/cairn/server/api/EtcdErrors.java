@@ -1,0 +1,66 @@
+package io.cairn.server.api;
+
+import io.cairn.storage.mvcc.MvccException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** etcd's gRPC errors (code and exact message, as clients match on both), and the mapping of ours onto them. */
+public final class EtcdErrors {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdErrors.class);
+
+  private EtcdErrors() {}
+
+  public static final String REQUEST_TOO_LARGE = "etcdserver: request is too large";
+  public static final String NO_LEADER = "etcdserver: no leader";
+  public static final String SERVER_STOPPED = "etcdserver: server stopped";
+  public static final String TIMEOUT = "etcdserver: request timed out";
+  public static final String NOT_CAPABLE = "etcdserver: not capable";
+  public static final String BAD_LEADER_TRANSFEREE = "etcdserver: bad leader transferee";
+  public static final String MEMBER_NOT_FOUND = "etcdserver: member not found";
+
+  public static StatusRuntimeException invalidArgument(String msg) {
+    return Status.INVALID_ARGUMENT.withDescription(msg).asRuntimeException();
+  }
+
+  public static StatusRuntimeException unavailable(String msg) {
+    return Status.UNAVAILABLE.withDescription(msg).asRuntimeException();
+  }
+
+  public static StatusRuntimeException failedPrecondition(String msg) {
+    return Status.FAILED_PRECONDITION.withDescription(msg).asRuntimeException();
+  }
+
+  /** Turns anything thrown on a request's path into the status etcd would answer with. */
+  public static StatusRuntimeException toStatus(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof MvccException m) {
+      Status code = switch (m.code()) {
+        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+        case OUT_OF_RANGE -> Status.OUT_OF_RANGE;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      };
+      return code.withDescription(m.getMessage()).asRuntimeException();
+    }
+    if (t instanceof TimeoutException) {
+      return unavailable(TIMEOUT);
+    }
+    if (t instanceof CancellationException) {
+      return Status.CANCELLED.withDescription("etcdserver: request canceled").asRuntimeException();
+    }
+    // etcd answers unexpected server errors with codes.Unknown and the error text
+    LOG.error("unexpected error serving a request", t);
+    return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).asRuntimeException();
+  }
+}

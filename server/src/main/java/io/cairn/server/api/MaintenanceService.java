@@ -1,0 +1,86 @@
+package io.cairn.server.api;
+
+import io.cairn.proto.etcdserverpb.AlarmRequest;
+import io.cairn.proto.etcdserverpb.AlarmResponse;
+import io.cairn.proto.etcdserverpb.DefragmentRequest;
+import io.cairn.proto.etcdserverpb.DefragmentResponse;
+import io.cairn.proto.etcdserverpb.MaintenanceGrpc;
+import io.cairn.proto.etcdserverpb.MoveLeaderRequest;
+import io.cairn.proto.etcdserverpb.MoveLeaderResponse;
+import io.cairn.proto.etcdserverpb.StatusRequest;
+import io.cairn.proto.etcdserverpb.StatusResponse;
+import io.cairn.server.Versions;
+import io.cairn.storage.mvcc.MvccStore;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * Maintenance: Status, Alarm, Defragment and MoveLeader. Hash, HashKV, Snapshot and Downgrade answer
+ * UNIMPLEMENTED (inherited) until they are built.
+ */
+public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  /** etcd's default backend quota when --quota-backend-bytes is 0. */
+  static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
+
+  private final MvccStore store;
+  private final MemberState member;
+  private final Headers headers;
+  private final long quotaBytes;
+
+  public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes) {
+    this.store = store;
+    this.member = member;
+    this.headers = headers;
+    this.quotaBytes = quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+  }
+
+  @Override
+  public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+    StatusResponse.Builder b = StatusResponse.newBuilder()
+        .setHeader(headers.current())
+        .setVersion(Versions.ETCD_SERVER)
+        .setDbSize(store.dbSizeBytes())
+        .setDbSizeInUse(store.dbSizeInUseBytes())
+        .setLeader(member.leaderId())
+        .setRaftIndex(member.raftIndex())
+        .setRaftTerm(member.raftTerm())
+        .setRaftAppliedIndex(member.appliedIndex())
+        .setIsLearner(false)
+        .setStorageVersion(Versions.ETCD_STORAGE)
+        .setDbSizeQuota(quotaBytes);
+    if (!member.hasLeader()) {
+      b.addErrors(EtcdErrors.NO_LEADER);
+    }
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
+    // No alarm can be raised yet (no quota enforcement, no corruption check): GET lists none and
+    // ACTIVATE/DEACTIVATE have nothing to change. etcd answers all three with the alarm list.
+    out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void defragment(DefragmentRequest req, StreamObserver<DefragmentResponse> out) {
+    try {
+      // TODO-DEFRAG store.defragment();
+      out.onNext(DefragmentResponse.newBuilder().setHeader(headers.current()).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
+    // One member: it is already the leader; any other target is not a member.
+    if (req.getTargetID() != member.memberId()) {
+      out.onError(EtcdErrors.failedPrecondition(EtcdErrors.BAD_LEADER_TRANSFEREE));
+      return;
+    }
+    out.onNext(MoveLeaderResponse.newBuilder().setHeader(headers.current()).build());
+    out.onCompleted();
+  }
+}

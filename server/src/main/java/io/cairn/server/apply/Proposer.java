@@ -1,0 +1,27 @@
+package io.cairn.server.apply;
+
+import com.google.protobuf.Message;
+import io.cairn.proto.serverpb.InternalRequest;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The one write path: every mutating request goes through {@link #propose}, which completes once
+ * the request has been durably applied. Today one member applies directly; Raft slots in here.
+ */
+public interface Proposer extends AutoCloseable {
+
+  /**
+   * Completes with the store's response (header carries only the revision), or exceptionally with
+   * an {@link io.cairn.storage.mvcc.MvccException} or {@link io.grpc.StatusRuntimeException}.
+   */
+  CompletableFuture<Message> propose(InternalRequest request);
+
+  /** Index of the last applied request. */
+  long appliedIndex();
+
+  /** Index of the last request accepted into the log. */
+  long committedIndex();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,146 @@
+package io.cairn.server.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The member's settings, typed and validated from etcd's flags. */
+public final class ServerConfig {
+  public final String name;
+  public final Path dataDir;
+  public final List<URI> listenClientUrls;
+  public final List<URI> listenClientHttpUrls;
+  public final List<URI> listenMetricsUrls;
+  public final List<URI> advertiseClientUrls;
+  public final List<URI> listenPeerUrls;
+  public final List<URI> initialAdvertisePeerUrls;
+  /** Member name to its peer URLs, in the order given. */
+  public final Map<String, List<URI>> initialCluster;
+  public final String initialClusterState;
+  public final String initialClusterToken;
+  public final long snapshotCount;
+  public final long heartbeatIntervalMs;
+  public final long electionTimeoutMs;
+  public final long quotaBackendBytes;
+  public final int maxTxnOps;
+  public final int maxRequestBytes;
+  public final long maxConcurrentStreams;
+  public final Duration grpcKeepaliveMinTime;
+  public final Duration grpcKeepaliveInterval;
+  public final Duration grpcKeepaliveTimeout;
+  public final boolean enableGrpcGateway;
+  public final String autoCompactionMode;
+  public final String autoCompactionRetention;
+  public final Duration watchProgressNotifyInterval;
+  public final String logLevel;
+  public final boolean unsafeNoFsync;
+  public final String cors;
+  public final String hostWhitelist;
+
+  private ServerConfig(Map<String, String> v) throws FlagException {
+    name = v.get("name");
+    dataDir = Path.of(v.get("data-dir"));
+    listenClientUrls = urls("listen-client-urls", v.get("listen-client-urls"));
+    listenClientHttpUrls = urls("listen-client-http-urls", v.get("listen-client-http-urls"));
+    listenMetricsUrls = urls("listen-metrics-urls", v.get("listen-metrics-urls"));
+    advertiseClientUrls = urls("advertise-client-urls", v.get("advertise-client-urls"));
+    listenPeerUrls = urls("listen-peer-urls", v.get("listen-peer-urls"));
+    initialAdvertisePeerUrls = urls("initial-advertise-peer-urls", v.get("initial-advertise-peer-urls"));
+    initialCluster = parseInitialCluster(v.get("initial-cluster"));
+    initialClusterState = v.get("initial-cluster-state");
+    if (!initialClusterState.equals("new") && !initialClusterState.equals("existing")) {
+      throw new FlagException("invalid value \"" + initialClusterState
+          + "\" for flag -initial-cluster-state: invalid value \"" + initialClusterState
+          + "\" (valid values are \"new\" or \"existing\")");
+    }
+    initialClusterToken = v.get("initial-cluster-token");
+    snapshotCount = num("snapshot-count", v);
+    heartbeatIntervalMs = num("heartbeat-interval", v);
+    electionTimeoutMs = num("election-timeout", v);
+    if (electionTimeoutMs < 5 * heartbeatIntervalMs) {
+      throw new FlagException("--election-timeout[" + electionTimeoutMs
+          + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeatIntervalMs + "ms]");
+    }
+    quotaBackendBytes = num("quota-backend-bytes", v);
+    maxTxnOps = (int) num("max-txn-ops", v);
+    maxRequestBytes = (int) Math.min(Integer.MAX_VALUE - (1 << 20), num("max-request-bytes", v));
+    maxConcurrentStreams = num("max-concurrent-streams", v);
+    grpcKeepaliveMinTime = GoDuration.parse("grpc-keepalive-min-time", v.get("grpc-keepalive-min-time"));
+    grpcKeepaliveInterval = GoDuration.parse("grpc-keepalive-interval", v.get("grpc-keepalive-interval"));
+    grpcKeepaliveTimeout = GoDuration.parse("grpc-keepalive-timeout", v.get("grpc-keepalive-timeout"));
+    enableGrpcGateway = Boolean.parseBoolean(v.get("enable-grpc-gateway"));
+    autoCompactionMode = v.get("auto-compaction-mode");
+    if (!autoCompactionMode.equals("periodic") && !autoCompactionMode.equals("revision")) {
+      throw new FlagException("unknown auto-compaction-mode " + autoCompactionMode);
+    }
+    autoCompactionRetention = v.get("auto-compaction-retention");
+    watchProgressNotifyInterval = GoDuration.parse("watch-progress-notify-interval",
+        v.get("watch-progress-notify-interval"));
+    logLevel = v.get("log-level");
+    unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
+    cors = v.get("cors");
+    hostWhitelist = v.get("host-whitelist");
+    if (!initialCluster.containsKey(name)) {
+      throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
+    }
+  }
+
+  public static ServerConfig from(Map<String, String> values) throws FlagException {
+    return new ServerConfig(values);
+  }
+
+  private static long num(String flag, Map<String, String> v) throws FlagException {
+    String s = v.get(flag).trim();
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new FlagException("invalid value \"" + s + "\" for flag -" + flag + ": parse error");
+    }
+  }
+
+  static List<URI> urls(String flag, String list) throws FlagException {
+    List<URI> out = new ArrayList<>();
+    if (list == null || list.isBlank()) {
+      return out;
+    }
+    for (String raw : list.split(",")) {
+      String s = raw.trim();
+      URI u;
+      try {
+        u = new URI(s);
+      } catch (Exception e) {
+        throw new FlagException("invalid value \"" + list + "\" for flag -" + flag + ": " + e.getMessage());
+      }
+      if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
+        throw new FlagException("invalid value \"" + list + "\" for flag -" + flag
+            + ": URL address does not have the form \"host:port\": " + s);
+      }
+      if (!u.getScheme().equals("http")) {
+        if (u.getScheme().equals("https") || u.getScheme().equals("unix") || u.getScheme().equals("unixs")) {
+          throw new FlagException("--" + flag + ": scheme " + u.getScheme() + " is not supported by cairn yet: " + s);
+        }
+        throw new FlagException("invalid value \"" + list + "\" for flag -" + flag
+            + ": URL scheme must be http, https, unix, or unixs: " + s);
+      }
+      out.add(u);
+    }
+    return out;
+  }
+
+  private static Map<String, List<URI>> parseInitialCluster(String s) throws FlagException {
+    Map<String, List<URI>> m = new LinkedHashMap<>();
+    for (String part : s.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new FlagException("invalid value \"" + s + "\" for flag -initial-cluster");
+      }
+      String n = part.substring(0, eq).trim();
+      m.computeIfAbsent(n, k -> new ArrayList<>()).addAll(urls("initial-cluster", part.substring(eq + 1)));
+    }
+    return m;
+  }
+}

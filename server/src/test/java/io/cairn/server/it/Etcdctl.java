@@ -1,0 +1,71 @@
+package io.cairn.server.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real etcdctl (Debian etcd-client, API v3) against one endpoint. */
+final class Etcdctl {
+  static final String BIN = "/usr/bin/etcdctl";
+
+  record Result(int exit, String out, String err) {
+    Result ok() {
+      if (exit != 0) {
+        throw new AssertionError("etcdctl exited " + exit + "\nstdout: " + out + "\nstderr: " + err);
+      }
+      return this;
+    }
+  }
+
+  private final String endpoint;
+
+  Etcdctl(String endpoint) {
+    if (!new java.io.File(BIN).canExecute()) {
+      throw new IllegalStateException(BIN + " is missing: install it with 'apt-get install -y etcd-client'"
+          + " (scripts/test.sh does this)");
+    }
+    this.endpoint = endpoint;
+  }
+
+  Result run(String... args) {
+    return runWithInput(null, args);
+  }
+
+  Result runWithInput(String stdin, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(BIN, "--endpoints=" + endpoint, "--dial-timeout=5s", "--command-timeout=10s"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_"));
+    pb.environment().put("ETCDCTL_API", "3");
+    try {
+      Process p = pb.start();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+      if (stdin != null) {
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("etcdctl timed out: " + cmd);
+      }
+      return new Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "<" + e + ">";
+    }
+  }
+}

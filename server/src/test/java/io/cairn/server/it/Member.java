@@ -1,0 +1,155 @@
+package io.cairn.server.it;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real server process on free loopback ports: Cairn ({@code java -jar target/cairn.jar}) or
+ * real etcd ({@code /usr/bin/etcd}), started with the same etcd flags. Stopped by its own PID only.
+ */
+final class Member implements AutoCloseable {
+  static final String ETCD = "/usr/bin/etcd";
+
+  final String kind;
+  final int clientPort;
+  final int peerPort;
+  final Path dataDir;
+  final Path log;
+  private Process process;
+  private final List<String> command;
+  private final Map<String, String> env;
+
+  private Member(String kind, Path dataDir, List<String> command, int clientPort, int peerPort, Map<String, String> env) {
+    this.kind = kind;
+    this.dataDir = dataDir;
+    this.command = command;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+    this.env = env;
+    this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+  }
+
+  static Member cairn(Path dir, String... extraFlags) throws IOException {
+    return cairn(dir, Map.of(), extraFlags);
+  }
+
+  static Member cairn(Path dir, Map<String, String> env, String... extraFlags) throws IOException {
+    String jar = System.getProperty("cairn.jar", "target/cairn.jar");
+    if (!new File(jar).isFile()) {
+      throw new IllegalStateException("cairn.jar not built at " + jar + " (run mvn package first)");
+    }
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar));
+    return start("cairn", dir, cmd, env, extraFlags);
+  }
+
+  static Member etcd(Path dir, String... extraFlags) throws IOException {
+    if (!new File(ETCD).canExecute()) {
+      throw new IllegalStateException(ETCD + " is missing: install it with 'apt-get install -y etcd-server etcd-client'"
+          + " (scripts/test.sh does this)");
+    }
+    return start("etcd", dir, new ArrayList<>(List.of(ETCD)), Map.of(), extraFlags);
+  }
+
+  private static Member start(String kind, Path dir, List<String> cmd, Map<String, String> env, String... extra)
+      throws IOException {
+    int client = Ports.free();
+    int peer = Ports.free();
+    Path data = dir.resolve(kind + "-data");
+    cmd.addAll(List.of("--name", "m1", "--data-dir", data.toString(),
+        "--listen-client-urls", "http://127.0.0.1:" + client,
+        "--advertise-client-urls", "http://127.0.0.1:" + client,
+        "--listen-peer-urls", "http://127.0.0.1:" + peer,
+        "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
+        "--initial-cluster", "m1=http://127.0.0.1:" + peer));
+    cmd.addAll(List.of(extra));
+    Member m = new Member(kind, data, cmd, client, peer, env);
+    m.startProcess();
+    return m;
+  }
+
+  void startProcess() throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("ETCD_"));
+    pb.environment().putAll(env);
+    process = pb.start();
+    awaitPort(Duration.ofSeconds(60));
+  }
+
+  String endpoint() {
+    return "127.0.0.1:" + clientPort;
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + clientPort;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  private void awaitPort(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException(kind + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
+        return;
+      } catch (IOException notYet) {
+        try {
+          process.waitFor(50, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException(e);
+        }
+      }
+    }
+    throw new IOException(kind + " did not open its client port in " + timeout + ":\n" + Files.readString(log));
+  }
+
+  /** SIGTERM, as an operator stops it. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: a crash. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  String logText() throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      stop();
+    }
+  }
+}
