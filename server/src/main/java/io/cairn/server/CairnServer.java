@@ -2,7 +2,6 @@ package io.cairn.server;
 
 import io.cairn.proto.etcdserverpb.AuthGrpc;
 import io.cairn.proto.etcdserverpb.LeaseGrpc;
-import io.cairn.proto.etcdserverpb.WatchGrpc;
 import io.cairn.proto.v3electionpb.ElectionGrpc;
 import io.cairn.proto.v3lockpb.LockGrpc;
 import io.cairn.server.api.ClusterService;
@@ -16,6 +15,8 @@ import io.cairn.server.cluster.MemberIdentity;
 import io.cairn.server.cluster.MemberIds;
 import io.cairn.server.cluster.MemberInfo;
 import io.cairn.server.config.ServerConfig;
+import io.cairn.server.watch.WatchHub;
+import io.cairn.server.watch.WatchService;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.storage.mvcc.StoreOptions;
 import io.grpc.BindableService;
@@ -32,11 +33,13 @@ public final class CairnServer implements AutoCloseable {
 
   private final MvccStore store;
   private final Proposer proposer;
+  private final WatchHub watchHub;
   private final ClientListener listener;
 
-  private CairnServer(MvccStore store, Proposer proposer, ClientListener listener) {
+  private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener) {
     this.store = store;
     this.proposer = proposer;
+    this.watchHub = watchHub;
     this.listener = listener;
   }
 
@@ -52,6 +55,9 @@ public final class CairnServer implements AutoCloseable {
     Proposer proposer = new LocalProposer(new RequestApplier(store), store.consistentIndex());
     LocalMemberState member = new LocalMemberState(identity.clusterId(), identity.memberId(), proposer);
     Headers headers = new Headers(member, store);
+    WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
+        cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
+    proposer.onApplied(watchHub::wake);
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
 
@@ -59,8 +65,8 @@ public final class CairnServer implements AutoCloseable {
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
         new MaintenanceService(store, member, headers, cfg.quotaBackendBytes),
         new ClusterService(() -> List.of(self), headers),
+        new WatchService(watchHub),
         // not built yet: every method answers UNIMPLEMENTED, never a fake success
-        new WatchGrpc.WatchImplBase() {},
         new LeaseGrpc.LeaseImplBase() {},
         new AuthGrpc.AuthImplBase() {},
         new LockGrpc.LockImplBase() {},
@@ -69,12 +75,13 @@ public final class CairnServer implements AutoCloseable {
     try {
       listener.start();
     } catch (IOException e) {
+      watchHub.close();
       proposer.close();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
-    return new CairnServer(store, proposer, listener);
+    return new CairnServer(store, proposer, watchHub, listener);
   }
 
   /** etcd's bootstrap ids: this member from its advertised peer URLs, the cluster from every initial member. */
@@ -89,6 +96,7 @@ public final class CairnServer implements AutoCloseable {
   public void close() {
     LOG.info("stopping");
     listener.close();
+    watchHub.close();
     proposer.close();
     store.close();
     LOG.info("stopped");

@@ -23,6 +23,7 @@ public final class LocalProposer implements Proposer {
   private final ThreadPoolExecutor applyThread;
   private final AtomicLong nextIndex;
   private final AtomicLong applied;
+  private volatile Runnable onApplied = () -> { };
 
   public LocalProposer(RequestApplier applier, long lastAppliedIndex) {
     this.applier = applier;
@@ -46,6 +47,7 @@ public final class LocalProposer implements Proposer {
         try {
           Message response = applier.apply(request, index);
           applied.set(index);
+          onApplied.run();
           result.complete(response);
         } catch (RuntimeException e) {
           applied.set(index);
@@ -58,6 +60,11 @@ public final class LocalProposer implements Proposer {
           : Status.RESOURCE_EXHAUSTED.withDescription("etcdserver: too many requests").asRuntimeException());
     }
     return result;
+  }
+
+  @Override
+  public void onApplied(Runnable listener) {
+    this.onApplied = listener;
   }
 
   @Override

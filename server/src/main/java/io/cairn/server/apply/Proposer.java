@@ -16,6 +16,9 @@ public interface Proposer extends AutoCloseable {
    */
   CompletableFuture<Message> propose(InternalRequest request);
 
+  /** Runs {@code listener} on the apply thread after each applied write (watchers are woken this way). */
+  void onApplied(Runnable listener);
+
   /** Index of the last applied request. */
   long appliedIndex();
 

@@ -61,6 +61,70 @@ final class Etcdctl {
     }
   }
 
+  /** A long-running etcdctl (watch, lease keep-alive) whose output is collected as it arrives. */
+  final class Background implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final Thread reader;
+
+    private Background(Process process) {
+      this.process = process;
+      this.reader = new Thread(() -> {
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null; ) {
+            out.append(line).append('\n');
+          }
+        } catch (IOException ignored) {
+          // the process was stopped
+        }
+      }, "etcdctl-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    String output() {
+      return out.toString();
+    }
+
+    void writeLine(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
+    /** Waits (bounded) until the output satisfies {@code done}; returns the output. */
+    String awaitOutput(java.util.function.Predicate<String> done) {
+      try {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+            .pollInterval(java.time.Duration.ofMillis(20)).until(() -> done.test(output()) || !process.isAlive());
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("etcdctl output never got what was awaited; it was:\n" + output(), e);
+      }
+      return output();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      reader.join(5000);
+    }
+  }
+
+  Background start(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(BIN, "--endpoints=" + endpoint, "--dial-timeout=5s"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_"));
+    pb.environment().put("ETCDCTL_API", "3");
+    try {
+      return new Background(pb.start());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static String read(java.io.InputStream in) {
     try {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -1,0 +1,184 @@
+package io.cairn.server.watch;
+
+import io.cairn.proto.etcdserverpb.WatchRequest;
+import io.cairn.proto.etcdserverpb.WatchResponse;
+import io.cairn.proto.mvccpb.Event;
+import io.cairn.server.api.Headers;
+import io.cairn.storage.mvcc.MvccException;
+import io.cairn.storage.mvcc.MvccStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns every watch stream and delivers events to them from one thread. gRPC threads and the apply
+ * thread only enqueue commands or wake it. Each round it reads the store's current revision and
+ * moves every watcher behind it forward from the store's history in bounded batches; a stream whose
+ * transport is not ready is skipped and resumes from its cursors later, so memory stays bounded
+ * whatever a consumer's speed, and writers never wait for watchers.
+ */
+public final class WatchHub implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+
+  private final MvccStore store;
+  private final Headers headers;
+  private final long progressIntervalNanos;
+  private final int maxResponseBytes;
+  private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+  private final AtomicBoolean wakePending = new AtomicBoolean();
+  private final Set<WatchStream> streams = new LinkedHashSet<>();
+  private final HistoryReader history;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes) {
+    this.store = store;
+    this.headers = headers;
+    // etcd's minimum progress interval is 100 ms
+    this.progressIntervalNanos = Math.max(progressInterval.toNanos(), TimeUnit.MILLISECONDS.toNanos(100));
+    this.maxResponseBytes = maxResponseBytes;
+    this.history = new HistoryReader(store);
+    this.thread = new Thread(this::run, "cairn-watch");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Called after the store applied new revisions (any thread, cheap, coalesced). */
+  public void wake() {
+    if (wakePending.compareAndSet(false, true)) {
+      commands.add(() -> { });
+    }
+  }
+
+  WatchStream open(io.grpc.stub.ServerCallStreamObserver<WatchResponse> out) {
+    WatchStream s = new WatchStream(out);
+    commands.add(() -> streams.add(s));
+    return s;
+  }
+
+  void handle(WatchStream s, WatchRequest req) {
+    commands.add(() -> {
+      if (!streams.contains(s)) {
+        return;
+      }
+      long cur = store.currentRevision();
+      switch (req.getRequestUnionCase()) {
+        case CREATE_REQUEST -> s.create(req.getCreateRequest(), headers.at(cur), cur);
+        case CANCEL_REQUEST -> s.cancel(req.getCancelRequest().getWatchId(), headers.at(cur));
+        case PROGRESS_REQUEST -> s.progressPending = true;
+        default -> { } // etcd ignores unknown request kinds
+      }
+    });
+  }
+
+  void close(WatchStream s) {
+    commands.add(() -> {
+      s.closed = true;
+      streams.remove(s);
+    });
+  }
+
+  private void run() {
+    long nextTick = System.nanoTime() + progressIntervalNanos;
+    while (running) {
+      try {
+        long wait = Math.max(0, nextTick - System.nanoTime());
+        Runnable first = commands.poll(wait, TimeUnit.NANOSECONDS);
+        wakePending.set(false);
+        if (first != null) {
+          first.run();
+          for (Runnable r; (r = commands.poll()) != null; ) {
+            r.run();
+          }
+        }
+        dispatch();
+        if (System.nanoTime() - nextTick >= 0) {
+          long cur = store.currentRevision();
+          for (WatchStream s : streams) {
+            s.progressTick(headers.at(cur), cur);
+          }
+          nextTick = System.nanoTime() + progressIntervalNanos;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        if (running) {
+          LOG.error("watch dispatch failed; continuing", e);
+        }
+      }
+    }
+  }
+
+  private void dispatch() {
+    long cur = store.currentRevision();
+    long compacted = store.compactRevision();
+    history.startRound(cur);
+    for (WatchStream s : new ArrayList<>(streams)) {
+      for (Watcher w : s.snapshot()) {
+        if (!s.ready()) {
+          break; // resumes from the cursors when the transport drains (onReady wakes us)
+        }
+        if (!w.synced(cur)) {
+          deliver(s, w, cur, compacted);
+        }
+      }
+      if (s.ready()) {
+        s.maybeSendProgress(headers.at(cur), cur);
+      }
+    }
+  }
+
+  private void deliver(WatchStream s, Watcher w, long cur, long compacted) {
+    HistoryReader.Batch batch = null;
+    if (w.nextRev >= compacted) {
+      try {
+        batch = history.batch(w.nextRev);
+      } catch (MvccException compactedMeanwhile) {
+        batch = null;
+      }
+    }
+    if (batch == null) {
+      // etcd cancels a watcher whose position was compacted away, naming the compact revision
+      s.watchers.remove(w.id);
+      s.send(WatchResponse.newBuilder().setHeader(headers.at(0)).setWatchId(w.id)
+          .setCompactRevision(store.compactRevision()).setCanceled(true).build());
+      return;
+    }
+    List<Event> mine = new ArrayList<>();
+    for (Event e : batch.events()) {
+      if (e.getKv().getModRevision() >= w.nextRev && w.wants(e)) {
+        if (w.prevKv) {
+          var prev = history.previous(e);
+          mine.add(prev == null ? e : e.toBuilder().setPrevKv(prev).build());
+        } else {
+          mine.add(e);
+        }
+      }
+    }
+    w.nextRev = batch.next();
+    if (!mine.isEmpty()) {
+      w.sentSinceTick = true;
+      for (WatchResponse r : Fragments.split(headers.at(cur), w.id, mine, w.fragment, maxResponseBytes)) {
+        s.send(r);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
