@@ -110,7 +110,7 @@ final class PrefaceSniffer extends ChannelInboundHandlerAdapter {
         afterUs = true;
       }
     }
-    releaseHeld();
+    releaseEvents();
     p.addFirst(new GrpcCommandCloser());
     http1Installer.accept(p);
     replayAndRemove(ctx);
@@ -129,6 +129,10 @@ final class PrefaceSniffer extends ChannelInboundHandlerAdapter {
       buffered.release();
       buffered = null;
     }
+    releaseEvents();
+  }
+
+  private void releaseEvents() {
     for (Object evt : heldEvents) {
       ReferenceCountUtil.release(evt);
     }
