@@ -8,13 +8,21 @@ import io.cairn.server.api.ClusterService;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
 import io.cairn.server.api.MaintenanceService;
-import io.cairn.server.apply.LocalProposer;
 import io.cairn.server.apply.Proposer;
-import io.cairn.server.apply.RequestApplier;
+import io.cairn.server.raft.RaftMember;
+import io.cairn.raft.RandomSource;
+import java.security.SecureRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import io.cairn.server.cluster.MemberIdentity;
 import io.cairn.server.cluster.MemberIds;
 import io.cairn.server.cluster.MemberInfo;
+import io.cairn.gateway.GatewayOptions;
+import io.cairn.gateway.JsonGateway;
 import io.cairn.server.config.ServerConfig;
+import io.cairn.server.http.MemberEndpoints;
+import io.cairn.server.metrics.GrpcMetricsInterceptor;
+import io.cairn.server.metrics.ServerMetrics;
 import io.cairn.server.watch.WatchHub;
 import io.cairn.server.watch.WatchService;
 import io.cairn.storage.mvcc.MvccStore;
@@ -35,8 +43,11 @@ public final class CairnServer implements AutoCloseable {
   private final Proposer proposer;
   private final WatchHub watchHub;
   private final ClientListener listener;
+  private final ScheduledExecutorService scheduler;
 
-  private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener) {
+  private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
+      ScheduledExecutorService scheduler) {
+    this.scheduler = scheduler;
     this.store = store;
     this.proposer = proposer;
     this.watchHub = watchHub;
@@ -50,10 +61,32 @@ public final class CairnServer implements AutoCloseable {
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
-    MvccStore store = MvccStore.open(memberDir.resolve("store"),
-        StoreOptions.builder().syncWrites(!cfg.unsafeNoFsync).build());
-    Proposer proposer = new LocalProposer(new RequestApplier(store), store.consistentIndex());
-    LocalMemberState member = new LocalMemberState(identity.clusterId(), identity.memberId(), proposer);
+    // The raft WAL makes writes durable before they are applied, so the store need not fsync its
+    // own log; the WAL is only released behind a store flush (see docs/architecture.md).
+    MvccStore store = MvccStore.open(memberDir.resolve("store"), StoreOptions.builder().syncWrites(false).build());
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cairn-ticker");
+      t.setDaemon(true);
+      return t;
+    });
+    ServerMetrics[] metricsRef = new ServerMetrics[1];
+    RaftMember member;
+    try {
+      member = new RaftMember(identity.memberId(), identity.clusterId(), initialMemberIds(cfg), memberDir, store,
+          new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
+              cfg.maxSnapshots, cfg.preVote),
+          scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
+          nanos -> {
+            if (metricsRef[0] != null) {
+              metricsRef[0].walFsync(nanos);
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      scheduler.shutdownNow();
+      store.close();
+      throw e;
+    }
+    Proposer proposer = member;
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
@@ -71,17 +104,31 @@ public final class CairnServer implements AutoCloseable {
         new AuthGrpc.AuthImplBase() {},
         new LockGrpc.LockImplBase() {},
         new ElectionGrpc.ElectionImplBase() {});
-    ClientListener listener = new ClientListener(cfg, services);
+    ServerMetrics metrics = new ServerMetrics(member, store,
+        cfg.quotaBackendBytes <= 0 ? 2L << 30 : cfg.quotaBackendBytes, member::pendingProposals);
+    metricsRef[0] = metrics;
+    member.onLeaderChange(metrics::leaderChanged);
+    MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier);
+    GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
+        .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
+    ClientListener listener = new ClientListener(cfg, services,
+        new GrpcMetricsInterceptor(metrics.registry()), ch -> new JsonGateway(ch, gatewayOptions, endpoints));
     try {
       listener.start();
     } catch (IOException e) {
       watchHub.close();
       proposer.close();
+      scheduler.shutdownNow();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
-    return new CairnServer(store, proposer, watchHub, listener);
+    return new CairnServer(store, proposer, watchHub, listener, scheduler);
+  }
+
+  static List<Long> initialMemberIds(ServerConfig cfg) {
+    return cfg.initialCluster.values().stream()
+        .map(urls -> MemberIds.memberId(urls, cfg.initialClusterToken)).sorted(Long::compareUnsigned).toList();
   }
 
   /** etcd's bootstrap ids: this member from its advertised peer URLs, the cluster from every initial member. */
@@ -92,12 +139,23 @@ public final class CairnServer implements AutoCloseable {
     return new MemberIdentity(self, MemberIds.clusterId(all));
   }
 
+  private static java.util.Set<String> commaSet(String list) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (String s : list.split(",")) {
+      if (!s.isBlank()) {
+        out.add(s.trim());
+      }
+    }
+    return out.isEmpty() ? java.util.Set.of("*") : out;
+  }
+
   @Override
   public void close() {
     LOG.info("stopping");
     listener.close();
     watchHub.close();
     proposer.close();
+    scheduler.shutdownNow();
     store.close();
     LOG.info("stopped");
   }

@@ -1,26 +1,57 @@
 package io.cairn.server;
 
+import io.cairn.gateway.GatewayServer;
+import io.cairn.gateway.JsonGateway;
 import io.cairn.server.config.ServerConfig;
+import io.cairn.server.http.SharedPortNegotiator;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-/** The gRPC server on --listen-client-urls, configured with etcd's keepalive and size limits. */
+/**
+ * Everything that listens for clients: gRPC on --listen-client-urls (sharing each port with the
+ * JSON gateway, as etcd does, unless --listen-client-http-urls moves HTTP elsewhere), the gateway's
+ * own HTTP listeners, and --listen-metrics-urls. The gateway reaches the services through an
+ * in-process channel, so every rule and limit of the gRPC path applies to it too.
+ */
 final class ClientListener implements AutoCloseable {
   /** etcd lets a gRPC message exceed --max-request-bytes by this much before gRPC itself refuses it. */
   static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
   private final Server server;
+  private final Server inProcess;
+  private final ManagedChannel loopback;
+  private final JsonGateway gateway;
+  private final List<URI> httpOnlyUrls;
+  private final List<GatewayServer> httpServers = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
 
-  ClientListener(ServerConfig cfg, List<BindableService> services) {
+  ClientListener(ServerConfig cfg, List<BindableService> services, ServerInterceptor metrics,
+      Function<io.grpc.Channel, JsonGateway> gatewayFactory) {
+    String name = "cairn-" + UUID.randomUUID();
+    InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
+        .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
+    services.forEach(s -> ip.addService(ServerInterceptors.intercept(s, metrics)));
+    inProcess = ip.build();
+    loopback = InProcessChannelBuilder.forName(name).maxInboundMessageSize(Integer.MAX_VALUE).build();
+    gateway = cfg.enableGrpcGateway ? gatewayFactory.apply(loopback) : null;
+
     List<URI> urls = cfg.listenClientUrls;
+    // no credentials: the shared-port negotiator replaces grpc's plaintext one
     NettyServerBuilder b = NettyServerBuilder.forAddress(address(urls.get(0)));
     for (URI u : urls.subList(1, urls.size())) {
       b.addListenAddress(address(u));
@@ -37,9 +68,16 @@ final class ClientListener implements AutoCloseable {
     if (!cfg.grpcKeepaliveTimeout.isZero()) {
       b.keepAliveTimeout(cfg.grpcKeepaliveTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
-    services.forEach(b::addService);
+    services.forEach(s -> b.addService(ServerInterceptors.intercept(s, metrics)));
     b.addService(health.getHealthService());
+    if (gateway != null && cfg.listenClientHttpUrls.isEmpty()) {
+      SharedPortNegotiator.apply(b, gateway::install);
+    }
     server = b.build();
+    httpOnlyUrls = new ArrayList<>(cfg.listenMetricsUrls);
+    if (gateway != null) {
+      httpOnlyUrls.addAll(cfg.listenClientHttpUrls);
+    }
   }
 
   static InetSocketAddress address(URI u) {
@@ -47,13 +85,26 @@ final class ClientListener implements AutoCloseable {
   }
 
   void start() throws IOException {
+    inProcess.start();
     server.start();
+    for (URI u : httpOnlyUrls) {
+      if (gateway == null) {
+        throw new IOException("--listen-metrics-urls needs the HTTP endpoints; do not set --enable-grpc-gateway=false");
+      }
+      try {
+        httpServers.add(GatewayServer.start(gateway, address(u), 1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while binding " + u, e);
+      }
+    }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
   }
 
   @Override
   public void close() {
     health.enterTerminalState();
+    httpServers.forEach(GatewayServer::close);
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -64,5 +115,10 @@ final class ClientListener implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
+    if (gateway != null) {
+      gateway.close();
+    }
+    loopback.shutdownNow();
+    inProcess.shutdownNow();
   }
 }

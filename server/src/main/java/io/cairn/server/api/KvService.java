@@ -39,6 +39,25 @@ public final class KvService extends KVGrpc.KVImplBase {
   public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
     try {
       RequestValidation.validateRange(req);
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
+    if (req.getSerializable()) {
+      serveRange(req, out);
+    } else {
+      proposer.readBarrier().whenComplete((ok, err) -> {
+        if (err != null) {
+          out.onError(EtcdErrors.toStatus(err));
+        } else {
+          serveRange(req, out);
+        }
+      });
+    }
+  }
+
+  private void serveRange(RangeRequest req, StreamObserver<RangeResponse> out) {
+    try {
       RangeResponse r = store.range(req);
       reply(out, r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
     } catch (RuntimeException e) {

@@ -65,7 +65,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   @Override
   public void defragment(DefragmentRequest req, StreamObserver<DefragmentResponse> out) {
     try {
-      // TODO-DEFRAG store.defragment();
+      store.defragment();
       out.onNext(DefragmentResponse.newBuilder().setHeader(headers.current()).build());
       out.onCompleted();
     } catch (RuntimeException e) {

@@ -16,6 +16,12 @@ public interface Proposer extends AutoCloseable {
    */
   CompletableFuture<Message> propose(InternalRequest request);
 
+  /**
+   * Completes when a linearizable read may be served from the local store: every write
+   * acknowledged before this call is applied here (Raft's ReadIndex once there is a cluster).
+   */
+  CompletableFuture<Void> readBarrier();
+
   /** Runs {@code listener} on the apply thread after each applied write (watchers are woken this way). */
   void onApplied(Runnable listener);
 

@@ -38,6 +38,8 @@ public final class ServerConfig {
   public final Duration watchProgressNotifyInterval;
   public final String logLevel;
   public final boolean unsafeNoFsync;
+  public final int maxSnapshots;
+  public final boolean preVote;
   public final String cors;
   public final String hostWhitelist;
 
@@ -82,6 +84,8 @@ public final class ServerConfig {
         v.get("watch-progress-notify-interval"));
     logLevel = v.get("log-level");
     unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
+    maxSnapshots = (int) num("max-snapshots", v);
+    preVote = Boolean.parseBoolean(v.get("pre-vote"));
     cors = v.get("cors");
     hostWhitelist = v.get("host-whitelist");
     if (!initialCluster.containsKey(name)) {

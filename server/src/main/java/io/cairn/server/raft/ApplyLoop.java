@@ -1,0 +1,180 @@
+package io.cairn.server.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.cairn.proto.raftpb.ConfChange;
+import io.cairn.proto.raftpb.ConfChangeV2;
+import io.cairn.proto.raftpb.Entry;
+import io.cairn.proto.serverpb.InternalRequest;
+import io.cairn.server.apply.RequestApplier;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply thread: takes committed entries from the raft thread in order, applies writes to the
+ * store (which records each entry's index with its data, so replays after a crash are skipped),
+ * hands configuration changes back to the raft thread, completes the waiting client calls and
+ * releases reads waiting for an applied index.
+ */
+final class ApplyLoop implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
+
+  /** A read waiting until the applied index reaches {@code index}. */
+  private record ReadWait(long index, CompletableFuture<Void> future) {}
+
+  private final RequestApplier applier;
+  private final Map<Long, CompletableFuture<Message>> waits;
+  private final Consumer<Runnable> raftThread;
+  private final ConfChangeSink confChanges;
+  private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+  private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
+  private final AtomicLong applied;
+  private final Thread thread;
+  private volatile Runnable onApplied = () -> { };
+  private volatile boolean running = true;
+
+  /** Where configuration changes go: applied on the raft thread, which owns the node. */
+  interface ConfChangeSink {
+    void apply(ConfChangeV2 cc, long index);
+  }
+
+  ApplyLoop(RequestApplier applier, Map<Long, CompletableFuture<Message>> waits, long appliedIndex,
+      Consumer<Runnable> raftThread, ConfChangeSink confChanges) {
+    this.applier = applier;
+    this.waits = waits;
+    this.raftThread = raftThread;
+    this.confChanges = confChanges;
+    this.applied = new AtomicLong(appliedIndex);
+    this.thread = new Thread(this::run, "cairn-apply");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  void onApplied(Runnable r) {
+    onApplied = r;
+  }
+
+  long appliedIndex() {
+    return applied.get();
+  }
+
+  /** From the raft thread: committed entries, in log order. */
+  void submit(List<Entry> committed) {
+    queue.add(() -> committed.forEach(this::applyEntry));
+  }
+
+  /** From the raft thread: complete {@code f} once everything up to {@code index} is applied. */
+  void whenApplied(long index, CompletableFuture<Void> f) {
+    queue.add(() -> {
+      reads.add(new ReadWait(index, f));
+      releaseReads();
+    });
+  }
+
+  /** Runs {@code r} on the apply thread after everything submitted before it. */
+  void post(Runnable r) {
+    queue.add(r);
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        Runnable r = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (r == null) {
+          continue;
+        }
+        r.run();
+        for (Runnable more; (more = queue.poll()) != null; ) {
+          more.run();
+        }
+        onApplied.run();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // a failure here would make this member diverge; stop applying and say so loudly
+        LOG.error("apply failed; this member stops applying", e);
+        running = false;
+      }
+    }
+  }
+
+  private void applyEntry(Entry e) {
+    switch (e.getType()) {
+      case NORMAL -> {
+        if (!e.getData().isEmpty()) {
+          applyRequest(e);
+        }
+      }
+      case CONF_CHANGE -> confChanges.apply(parseV1(e), e.getIndex());
+      case CONF_CHANGE_V2 -> confChanges.apply(parseV2(e), e.getIndex());
+      default -> LOG.warn("ignoring entry {} of unknown type {}", e.getIndex(), e.getTypeValue());
+    }
+    applied.set(e.getIndex());
+    releaseReads();
+  }
+
+  private void applyRequest(Entry e) {
+    InternalRequest req;
+    try {
+      req = InternalRequest.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable entry at index " + e.getIndex(), ex);
+    }
+    CompletableFuture<Message> wait = waits.remove(req.getId());
+    try {
+      Message resp = applier.apply(req, e.getIndex());
+      if (wait != null) {
+        wait.complete(resp);
+      }
+    } catch (io.cairn.storage.mvcc.MvccException rejected) {
+      // a request the store refuses (e.g. compacted revision) is refused the same way on every member
+      if (wait != null) {
+        wait.completeExceptionally(rejected);
+      }
+    }
+  }
+
+  private void releaseReads() {
+    long a = applied.get();
+    while (!reads.isEmpty() && reads.peek().index <= a) {
+      reads.poll().future.complete(null);
+    }
+  }
+
+  private static ConfChangeV2 parseV1(Entry e) {
+    try {
+      ConfChange cc = ConfChange.parseFrom(e.getData());
+      return ConfChangeV2.newBuilder().addChanges(io.cairn.proto.raftpb.ConfChangeSingle.newBuilder()
+          .setType(cc.getType()).setNodeId(cc.getNodeId())).setContext(cc.getContext()).build();
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable conf change at index " + e.getIndex(), ex);
+    }
+  }
+
+  private static ConfChangeV2 parseV2(Entry e) {
+    try {
+      return ConfChangeV2.parseFrom(e.getData());
+    } catch (InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("undecodable conf change at index " + e.getIndex(), ex);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package io.cairn.server.raft;
+
+import com.google.protobuf.ByteString;
+import io.cairn.proto.raftpb.ConfChange;
+import io.cairn.proto.raftpb.ConfState;
+import io.cairn.proto.raftpb.Entry;
+import io.cairn.proto.raftpb.HardState;
+import io.cairn.proto.raftpb.Snapshot;
+import io.cairn.raft.MemoryRaftStorage;
+import io.cairn.raft.Ready;
+import io.cairn.storage.wal.Wal;
+import io.cairn.storage.wal.WalContents;
+import io.cairn.storage.wal.WalEntry;
+import io.cairn.storage.wal.WalHardState;
+import io.cairn.storage.wal.WalOptions;
+import io.cairn.storage.wal.WalSnapshot;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Raft's durable log: the WAL on disk and, as Raft's read view of it, a {@link MemoryRaftStorage}
+ * kept identical (etcd's arrangement). Only the raft thread touches it.
+ */
+final class DurableLog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DurableLog.class);
+
+  final MemoryRaftStorage memory;
+  private final Wal wal;
+  private final SnapshotFiles snapshots;
+
+  private DurableLog(MemoryRaftStorage memory, Wal wal, SnapshotFiles snapshots) {
+    this.memory = memory;
+    this.wal = wal;
+    this.snapshots = snapshots;
+  }
+
+  /**
+   * Opens the member's log. A new member writes etcd's bootstrap: one ConfChange per initial member
+   * at term 1, committed. A restarting member loads the newest valid snapshot the WAL still covers
+   * (falling back to older ones) and the entries after it.
+   */
+  static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata, List<Long> initialMembers,
+      LongConsumer fsyncNanos) throws IOException {
+    SnapshotFiles snaps = new SnapshotFiles(snapDir, maxSnapshots);
+    boolean restart = Wal.exists(walDir);
+    Wal wal = Wal.open(walDir, WalOptions.defaults().withMetadata(metadata).withFsyncListener(fsyncNanos));
+    try {
+      if (!restart) {
+        return bootstrap(wal, snaps, initialMembers);
+      }
+      Snapshot snap = pickSnapshot(wal, snaps);
+      WalContents contents = wal.readAll(snap == null ? 0 : snap.getMetadata().getIndex());
+      if (!Arrays.equals(contents.metadata(), metadata)) {
+        throw new IOException("the WAL in " + walDir + " belongs to another member or cluster");
+      }
+      return restore(wal, snaps, snap, contents);
+    } catch (IOException | RuntimeException e) {
+      wal.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The snapshot to restart from: the newest valid one whose successors the WAL still holds, or null
+   * to replay the WAL from its start.
+   */
+  private static Snapshot pickSnapshot(Wal wal, SnapshotFiles snaps) throws IOException {
+    for (Snapshot s : snaps.loadNewestFirst()) {
+      long idx = s.getMetadata().getIndex();
+      try {
+        wal.readAll(idx);
+        return s;
+      } catch (IllegalStateException notCovered) {
+        LOG.warn("snapshot at index {} is not covered by the WAL; trying an older one", idx);
+      }
+    }
+    try {
+      wal.readAll(0);
+      return null;
+    } catch (IllegalStateException e) {
+      throw new IOException("no valid snapshot covers the start of the WAL (snapshots in the snap directory are"
+          + " missing or corrupt): refusing to start; restore the member from a backup or re-add it", e);
+    }
+  }
+
+  private static DurableLog bootstrap(Wal wal, SnapshotFiles snaps, List<Long> members) throws IOException {
+    List<Entry> entries = new ArrayList<>();
+    long index = 0;
+    for (long id : members) {
+      ConfChange cc = ConfChange.newBuilder().setType(io.cairn.proto.raftpb.ConfChangeType.ADD_NODE)
+          .setNodeId(id).build();
+      entries.add(Entry.newBuilder().setTerm(1).setIndex(++index).setType(Entry.Type.CONF_CHANGE)
+          .setData(cc.toByteString()).build());
+    }
+    HardState hs = HardState.newBuilder().setTerm(1).setCommit(index).build();
+    wal.save(toWal(entries), new WalHardState(1, 0, index), true);
+    MemoryRaftStorage memory = new MemoryRaftStorage();
+    memory.append(entries);
+    memory.setHardState(hs);
+    LOG.info("bootstrapped a new raft log with {} member(s)", members.size());
+    return new DurableLog(memory, wal, snaps);
+  }
+
+  private static DurableLog restore(Wal wal, SnapshotFiles snaps, Snapshot snap, WalContents contents) {
+    MemoryRaftStorage memory = new MemoryRaftStorage();
+    long from = 0;
+    if (snap != null) {
+      memory.applySnapshot(snap);
+      from = snap.getMetadata().getIndex();
+    }
+    List<Entry> entries = new ArrayList<>(contents.entries().size());
+    for (WalEntry e : contents.entries()) {
+      if (e.index() > from) {
+        entries.add(Entry.newBuilder().setIndex(e.index()).setTerm(e.term())
+            .setType(Entry.Type.forNumber(e.type())).setData(ByteString.copyFrom(e.data())).build());
+      }
+    }
+    memory.append(entries);
+    WalHardState w = contents.hardState();
+    memory.setHardState(HardState.newBuilder().setTerm(w.term()).setVote(w.vote()).setCommit(w.commit()).build());
+    LOG.info("restored raft log: snapshot index {}, {} entries, term {}, commit {}", from, entries.size(),
+        w.term(), w.commit());
+    return new DurableLog(memory, wal, snaps);
+  }
+
+  /** The snapshot index raft restarts from (0 if none). */
+  long snapshotIndex() {
+    return memory.snapshot().getMetadata().getIndex();
+  }
+
+  /** Persists what a Ready carries: one WAL write, one fsync when it must sync; then the memory view. */
+  void persist(Ready rd) throws IOException {
+    HardState hs = rd.hardState();
+    WalHardState whs = hs == null ? null : new WalHardState(hs.getTerm(), hs.getVote(), hs.getCommit());
+    if (!rd.entries().isEmpty() || whs != null || rd.mustSync()) {
+      wal.save(toWal(rd.entries()), whs, rd.mustSync());
+    }
+    memory.append(rd.entries());
+    if (hs != null) {
+      memory.setHardState(hs);
+    }
+  }
+
+  /**
+   * Records a snapshot at {@code index} (the store is durable through it) and drops the log behind
+   * it: snapshot file first, then the WAL marker, then the memory log and old WAL segments.
+   */
+  void snapshotAt(long index, ConfState cs) throws IOException {
+    if (index <= snapshotIndex()) {
+      return;
+    }
+    Snapshot snap = memory.createSnapshot(index, cs, ByteString.EMPTY);
+    snapshots.save(snap);
+    wal.save(List.of(), null, new WalSnapshot(index, snap.getMetadata().getTerm()), true);
+    memory.compact(index);
+    wal.releaseTo(index);
+  }
+
+  private static List<WalEntry> toWal(List<Entry> entries) {
+    List<WalEntry> out = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      out.add(new WalEntry(e.getIndex(), e.getTerm(), e.getTypeValue(), e.getData().toByteArray()));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws IOException {
+    wal.close();
+  }
+}

@@ -1,0 +1,223 @@
+package io.cairn.server.raft;
+
+import com.google.protobuf.ByteString;
+import io.cairn.proto.raftpb.ConfChangeV2;
+import io.cairn.proto.raftpb.ConfState;
+import io.cairn.proto.raftpb.HardState;
+import io.cairn.raft.RaftException;
+import io.cairn.raft.RawNode;
+import io.cairn.raft.ReadState;
+import io.cairn.raft.Ready;
+import io.cairn.raft.SoftState;
+import io.cairn.raft.StateRole;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The raft thread: the only owner of the {@link RawNode} and the {@link DurableLog}. It takes ticks,
+ * proposals, read requests and configuration changes from its inbox, and for every Ready persists
+ * (one WAL write, one fsync), sends, hands committed entries to the apply thread and advances. No
+ * lock is held anywhere on this path; other threads read its published state through volatiles.
+ */
+final class RaftLoop implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
+
+  private final long id;
+  private final RawNode node;
+  private final DurableLog log;
+  private final ApplyLoop apply;
+  private final Listener listener;
+  private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+  /** Proposals that arrived while no leader was known; retried when one is. */
+  private final ArrayDeque<byte[]> waitingForLeader = new ArrayDeque<>();
+  /** Reads not yet sent to raft, and reads sent, by request context. */
+  private final List<CompletableFuture<Void>> readsToIssue = new ArrayList<>();
+  private final Map<ByteString, List<CompletableFuture<Void>>> readsIssued = new HashMap<>();
+  private long readSeq;
+  private ConfState confState = ConfState.getDefaultInstance();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  // published for other threads
+  volatile long term;
+  volatile long leader;
+  volatile long commitIndex;
+
+  /** Events other parts of the member care about. */
+  interface Listener {
+    void leaderChanged(long newLeader);
+  }
+
+  RaftLoop(long id, RawNode node, DurableLog log, ApplyLoop apply, Listener listener) {
+    this.id = id;
+    this.node = node;
+    this.log = log;
+    this.apply = apply;
+    this.listener = listener;
+    HardState hs = log.memory.hardState();
+    this.term = hs.getTerm();
+    this.commitIndex = hs.getCommit();
+    this.confState = log.memory.snapshot().getMetadata().getConfState();
+    this.thread = new Thread(this::run, "cairn-raft");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void post(Runnable r) {
+    inbox.add(r);
+  }
+
+  void tick() {
+    inbox.add(node::tick);
+  }
+
+  void propose(byte[] data) {
+    inbox.add(() -> proposeNow(data));
+  }
+
+  void readIndex(CompletableFuture<Void> f) {
+    inbox.add(() -> readsToIssue.add(f));
+  }
+
+  void transferLeader(long to) {
+    inbox.add(() -> node.transferLeader(to));
+  }
+
+  /** From the apply thread: a committed configuration change, applied to the node here. */
+  void applyConfChange(ConfChangeV2 cc) {
+    inbox.add(() -> {
+      confState = node.applyConfChange(cc);
+      // a lone voter need not wait an election timeout (etcd fast-forwards its ticks likewise)
+      if (leader == 0 && confState.getVotersCount() == 1 && confState.getVoters(0) == id) {
+        node.campaign();
+      }
+    });
+  }
+
+  /** From the apply thread: the store is durable through {@code index}; compact the log behind it. */
+  void snapshotAt(long index) {
+    inbox.add(() -> {
+      try {
+        log.snapshotAt(index, confState);
+        LOG.info("snapshot at index {}; log compacted", index);
+      } catch (Exception e) {
+        LOG.error("snapshot at index {} failed", index, e);
+      }
+    });
+  }
+
+  private void proposeNow(byte[] data) {
+    if (leader == 0) {
+      waitingForLeader.add(data);
+      return;
+    }
+    try {
+      node.propose(ByteString.copyFrom(data));
+    } catch (RaftException e) {
+      if (e.code() != RaftException.Code.PROPOSAL_DROPPED) {
+        throw e;
+      }
+      // a transfer or an election is under way: keep it until a leader is known again
+      waitingForLeader.add(data);
+    }
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        Runnable r = inbox.poll(50, TimeUnit.MILLISECONDS);
+        if (r != null) {
+          r.run();
+          for (Runnable more; (more = inbox.poll()) != null; ) {
+            more.run();
+          }
+        }
+        if (leader != 0 && !waitingForLeader.isEmpty()) {
+          List<byte[]> retry = new ArrayList<>(waitingForLeader);
+          waitingForLeader.clear();
+          retry.forEach(this::proposeNow);
+        }
+        issueReads();
+        while (node.hasReady()) {
+          handle(node.ready());
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        // the WAL refuses writes after an I/O error; a member that cannot persist must stop
+        LOG.error("raft loop failed; this member stops", e);
+        running = false;
+      }
+    }
+  }
+
+  /** One ReadIndex round for every read queued since the last: etcd batches them the same way. */
+  private void issueReads() {
+    if (readsToIssue.isEmpty() || leader == 0) {
+      return;
+    }
+    ByteString ctx = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(++readSeq).array());
+    readsIssued.put(ctx, new ArrayList<>(readsToIssue));
+    readsToIssue.clear();
+    node.readIndex(ctx);
+  }
+
+  private void handle(Ready rd) throws Exception {
+    SoftState ss = rd.softState();
+    if (ss != null) {
+      long newLeader = ss.leader();
+      if (newLeader != leader) {
+        leader = newLeader;
+        listener.leaderChanged(newLeader);
+        if (ss.role() != StateRole.LEADER) {
+          // reads issued to a lost leadership never get an answer: let them be retried
+          readsIssued.values().forEach(readsToIssue::addAll);
+          readsIssued.clear();
+        }
+      }
+    }
+    log.persist(rd);
+    if (rd.hardState() != null) {
+      term = rd.hardState().getTerm();
+      commitIndex = rd.hardState().getCommit();
+    }
+    // single member: there are no peers to send to yet (the transport comes with clustering)
+    if (!rd.committedEntries().isEmpty()) {
+      apply.submit(rd.committedEntries());
+    }
+    for (ReadState rs : rd.readStates()) {
+      List<CompletableFuture<Void>> waiting = readsIssued.remove(rs.requestCtx());
+      if (waiting != null) {
+        waiting.forEach(f -> apply.whenApplied(rs.index(), f));
+      }
+    }
+    node.advance();
+  }
+
+  boolean isLeader() {
+    return leader == id;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.cairn.server.raft;
+
+import com.google.protobuf.Message;
+import io.cairn.proto.raftpb.ConfChangeV2;
+import io.cairn.proto.serverpb.InternalRequest;
+import io.cairn.raft.RaftConfig;
+import io.cairn.raft.RandomSource;
+import io.cairn.raft.RawNode;
+import io.cairn.server.api.EtcdErrors;
+import io.cairn.server.api.MemberState;
+import io.cairn.server.apply.Proposer;
+import io.cairn.server.apply.RequestApplier;
+import io.cairn.storage.mvcc.MvccStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A member whose writes go through Raft: a proposal is appended to the WAL, fsynced, committed and
+ * applied before its caller hears back; reads wait for a ReadIndex round and the applied index.
+ * Time comes from the given scheduler and election randomness from the given source, so tests and
+ * simulators can drive both.
+ */
+public final class RaftMember implements Proposer, MemberState {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftMember.class);
+
+  /** Settings taken from etcd's flags. */
+  public record Settings(long heartbeatMs, long electionMs, long snapshotCount, int maxSnapshots, boolean preVote) {
+    /** etcd's request timeout: 5 s plus two election timeouts. */
+    Duration requestTimeout() {
+      return Duration.ofMillis(5000 + 2 * electionMs);
+    }
+  }
+
+  private final long memberId;
+  private final long clusterId;
+  private final MvccStore store;
+  private final Settings settings;
+  private final DurableLog log;
+  private final ApplyLoop apply;
+  private final RaftLoop raft;
+  private final ConcurrentHashMap<Long, CompletableFuture<Message>> waits = new ConcurrentHashMap<>();
+  private final RequestIds ids;
+  private final ScheduledExecutorService scheduler;
+  private final ScheduledFuture<?> ticker;
+  private volatile long lastSnapshotIndex;
+  private volatile Runnable onApplied = () -> { };
+  private volatile Runnable onLeaderChange = () -> { };
+
+  public RaftMember(long memberId, long clusterId, List<Long> initialMembers, Path memberDir, MvccStore store,
+      Settings settings, ScheduledExecutorService scheduler, RandomSource random, LongConsumer walFsyncNanos)
+      throws IOException {
+    this.memberId = memberId;
+    this.clusterId = clusterId;
+    this.store = store;
+    this.settings = settings;
+    this.scheduler = scheduler;
+    this.ids = new RequestIds(memberId, System.currentTimeMillis());
+    byte[] metadata = ByteBuffer.allocate(16).putLong(memberId).putLong(clusterId).array();
+    this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
+        metadata, initialMembers, walFsyncNanos);
+    long snapIndex = log.snapshotIndex();
+    this.lastSnapshotIndex = snapIndex;
+    int electionTicks = (int) Math.max(2, settings.electionMs() / settings.heartbeatMs());
+    RaftConfig config = RaftConfig.builder(memberId).electionTick(electionTicks).heartbeatTick(1)
+        // raft re-delivers every entry after the snapshot; the store skips those it already holds
+        .applied(snapIndex).preVote(settings.preVote()).checkQuorum(true).random(random).build();
+    RawNode node = new RawNode(config, log.memory);
+    RaftLoop[] raftRef = new RaftLoop[1];
+    this.apply = new ApplyLoop(new RequestApplier(store), waits, snapIndex, r -> raftRef[0].post(r),
+        this::applyConfChange);
+    this.raft = new RaftLoop(memberId, node, log, apply, leader -> onLeaderChange.run());
+    raftRef[0] = raft;
+    apply.onApplied(this::afterApply);
+    raft.start();
+    this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void applyConfChange(ConfChangeV2 cc, long index) {
+    raft.applyConfChange(cc);
+  }
+
+  /** On the apply thread after a batch: wake watchers; snapshot every --snapshot-count entries. */
+  private void afterApply() {
+    onApplied.run();
+    long applied = apply.appliedIndex();
+    if (applied - lastSnapshotIndex >= settings.snapshotCount()) {
+      // The store must be durable through `applied` before the log behind it may go.
+      store.flush();
+      lastSnapshotIndex = applied;
+      raft.snapshotAt(applied);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> propose(InternalRequest request) {
+    long id = ids.next();
+    CompletableFuture<Message> f = new CompletableFuture<>();
+    waits.put(id, f);
+    raft.propose(request.toBuilder().setId(id).build().toByteArray());
+    return f.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((m, err) -> {
+          if (err == null) {
+            return CompletableFuture.completedFuture(m);
+          }
+          waits.remove(id);
+          Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+              ? err.getCause() : err;
+          return CompletableFuture.<Message>failedFuture(cause instanceof TimeoutException
+              ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : cause);
+        }).thenCompose(x -> x);
+  }
+
+  @Override
+  public CompletableFuture<Void> readBarrier() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    raft.readIndex(f);
+    return f.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(err -> CompletableFuture.failedFuture(
+            err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err));
+  }
+
+  @Override
+  public void onApplied(Runnable listener) {
+    this.onApplied = listener;
+  }
+
+  public void onLeaderChange(Runnable listener) {
+    this.onLeaderChange = listener;
+  }
+
+  public int pendingProposals() {
+    return waits.size();
+  }
+
+  /** Hands leadership to {@code target} (graceful shutdown, move-leader). */
+  public void transferLeader(long target) {
+    raft.transferLeader(target);
+  }
+
+  @Override
+  public long appliedIndex() {
+    return apply.appliedIndex();
+  }
+
+  @Override
+  public long committedIndex() {
+    return raft.commitIndex;
+  }
+
+  @Override
+  public long clusterId() {
+    return clusterId;
+  }
+
+  @Override
+  public long memberId() {
+    return memberId;
+  }
+
+  @Override
+  public long raftTerm() {
+    return raft.term;
+  }
+
+  @Override
+  public long leaderId() {
+    return raft.leader;
+  }
+
+  @Override
+  public long raftIndex() {
+    return raft.commitIndex;
+  }
+
+  @Override
+  public void close() {
+    ticker.cancel(false);
+    raft.close();
+    apply.close();
+    waits.values().forEach(f -> f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED)));
+    try {
+      log.close();
+    } catch (IOException e) {
+      LOG.warn("closing the WAL: {}", e.getMessage());
+    }
+  }
+}

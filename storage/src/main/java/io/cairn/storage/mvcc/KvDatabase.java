@@ -1,0 +1,265 @@
+package io.cairn.storage.mvcc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.AbstractWriteBatch;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Owns the RocksDB instance, its three column families and every native options object, and closes them in the
+ * right order. RocksDB failures surface as {@link IllegalStateException}: the apply thread cannot continue after a
+ * failed write, and the server treats it as fatal.
+ */
+final class KvDatabase implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final byte[] CF_KV = "kv".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CF_REV = "rev".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CF_META = "meta".getBytes(StandardCharsets.US_ASCII);
+
+  static final byte[] META_FORMAT = meta("format");
+  static final byte[] META_CURRENT_REVISION = meta("current_revision");
+  static final byte[] META_CONSISTENT_INDEX = meta("consistent_index");
+  static final byte[] META_COMPACT_SCHEDULED = meta("compact_scheduled");
+  static final byte[] META_COMPACT_FINISHED = meta("compact_finished");
+  static final long FORMAT_VERSION = 1;
+
+  private final Path dir;
+  private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+  private final RocksDB db;
+  final ColumnFamilyHandle kv;
+  final ColumnFamilyHandle rev;
+  final ColumnFamilyHandle meta;
+  private final WriteOptions syncWrite;
+  private final WriteOptions asyncWrite;
+
+  private static byte[] meta(String name) {
+    return name.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private KvDatabase(Path dir, StoreOptions o) throws RocksDBException {
+    this.dir = dir;
+    LRUCache cache = own(new LRUCache(o.blockCacheBytes()));
+    // index and filter blocks live in the block cache, so memory stays within the configured cache size
+    BlockBasedTableConfig table = new BlockBasedTableConfig()
+        .setBlockCache(cache)
+        .setCacheIndexAndFilterBlocks(true)
+        .setPinL0FilterAndIndexBlocksInCache(true);
+    ColumnFamilyOptions dataOpts = own(new ColumnFamilyOptions()
+        .setWriteBufferSize(o.writeBufferBytes())
+        .setTableFormatConfig(table));
+    ColumnFamilyOptions metaOpts = own(new ColumnFamilyOptions()
+        .setWriteBufferSize(Math.min(o.writeBufferBytes(), 4L << 20))
+        .setTableFormatConfig(table));
+    DBOptions dbOpts = own(new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2)
+        .setKeepLogFileNum(4));
+    List<ColumnFamilyDescriptor> cfs = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, metaOpts),
+        new ColumnFamilyDescriptor(CF_KV, dataOpts),
+        new ColumnFamilyDescriptor(CF_REV, dataOpts),
+        new ColumnFamilyDescriptor(CF_META, metaOpts));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB opened;
+    try {
+      Files.createDirectories(dir);
+      opened = RocksDB.open(dbOpts, dir.toString(), cfs, handles);
+    } catch (IOException e) {
+      closeAll(owned); // the options objects hold native memory
+      throw new UncheckedIOException(e);
+    } catch (RocksDBException | RuntimeException e) {
+      closeAll(owned);
+      throw e;
+    }
+    this.db = opened;
+    // handles must be closed before the db, the db before the options: register db first (closed last of these)
+    owned.add(db);
+    owned.addAll(handles);
+    this.kv = handles.get(1);
+    this.rev = handles.get(2);
+    this.meta = handles.get(3);
+    this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
+    this.asyncWrite = own(new WriteOptions().setSync(false));
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    owned.add(resource);
+    return resource;
+  }
+
+  static KvDatabase open(Path dir, StoreOptions o) {
+    try {
+      KvDatabase db = new KvDatabase(dir, o);
+      db.checkFormat();
+      return db;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("rocksdb: cannot open " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void checkFormat() throws RocksDBException {
+    byte[] f = db.get(meta, META_FORMAT);
+    if (f == null) {
+      db.put(meta, syncWrite, META_FORMAT, KeyCodec.longBytes(FORMAT_VERSION));
+    } else if (KeyCodec.getLong(f, 0) != FORMAT_VERSION) {
+      close();
+      throw new IllegalStateException("mvcc: unsupported storage format " + KeyCodec.getLong(f, 0) + " in " + dir);
+    }
+  }
+
+  /** Writes every memtable to SST files and waits: afterwards nothing depends on RocksDB's own WAL. */
+  void flush() {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, List.of(kv, rev, meta));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("mvcc: flush failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Rewrites every column family's files, dropping space freed by deletes and compaction. */
+  void compactAll() {
+    try {
+      for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) {
+        db.compactRange(cf);
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("mvcc: defragment failed: " + e.getMessage(), e);
+    }
+  }
+
+  RocksIterator newIterator(ColumnFamilyHandle cf) {
+    return db.newIterator(cf);
+  }
+
+  RocksIterator newIterator(ColumnFamilyHandle cf, ReadOptions ro) {
+    return db.newIterator(cf, ro);
+  }
+
+  byte[] get(ColumnFamilyHandle cf, ReadOptions ro, byte[] key) {
+    try {
+      return db.get(cf, ro, key);
+    } catch (RocksDBException e) {
+      throw failure("get", e);
+    }
+  }
+
+  org.rocksdb.Snapshot snapshot() {
+    return db.getSnapshot();
+  }
+
+  void releaseSnapshot(org.rocksdb.Snapshot s) {
+    db.releaseSnapshot(s);
+  }
+
+  long metaLong(byte[] key, long absent) {
+    try {
+      byte[] v = db.get(meta, key);
+      return v == null ? absent : KeyCodec.getLong(v, 0);
+    } catch (RocksDBException e) {
+      throw failure("read meta", e);
+    }
+  }
+
+  /** Writes one batch atomically; {@code durable} selects the configured sync option, else no fsync. */
+  void write(AbstractWriteBatch batch, boolean durable) {
+    WriteOptions wo = durable ? syncWrite : asyncWrite;
+    try {
+      if (batch instanceof WriteBatchWithIndex wbwi) {
+        db.write(wo, wbwi);
+      } else {
+        db.write(wo, (WriteBatch) batch);
+      }
+    } catch (RocksDBException e) {
+      throw failure("write", e);
+    }
+  }
+
+  /** Total bytes of the database directory (SSTs, WAL, manifest) plus memtables. */
+  long sizeBytes() {
+    long total = memtableBytes();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path p : files) {
+        try {
+          if (Files.isRegularFile(p)) total += Files.size(p);
+        } catch (IOException ignored) {
+          // a file removed by a concurrent RocksDB compaction: it no longer counts
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Math.max(total, 1);
+  }
+
+  /** RocksDB's estimate of live (not yet obsolete) data plus memtables. */
+  long liveBytes() {
+    long live = memtableBytes();
+    for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) live += property(cf, "rocksdb.estimate-live-data-size");
+    return Math.max(live, 1);
+  }
+
+  private long memtableBytes() {
+    long total = 0;
+    for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) total += property(cf, "rocksdb.cur-size-all-mem-tables");
+    return total;
+  }
+
+  private long property(ColumnFamilyHandle cf, String name) {
+    try {
+      return db.getLongProperty(cf, name);
+    } catch (RocksDBException e) {
+      throw failure("property " + name, e);
+    }
+  }
+
+  static IllegalStateException failure(String what, RocksDBException e) {
+    return new IllegalStateException("rocksdb: " + what + " failed: " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    // db.close() must run after the column family handles but before the options: order = handles, db, options
+    List<AutoCloseable> handlesFirst = new ArrayList<>();
+    for (AutoCloseable r : owned) if (r instanceof ColumnFamilyHandle) handlesFirst.add(r);
+    handlesFirst.add(db);
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      AutoCloseable r = owned.get(i);
+      if (!(r instanceof ColumnFamilyHandle) && r != db) handlesFirst.add(r);
+    }
+    owned.clear();
+    closeAll(handlesFirst);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception ignored) {
+        // best effort: nothing useful can be done with a failure to free native memory at shutdown
+      }
+    }
+  }
+}
