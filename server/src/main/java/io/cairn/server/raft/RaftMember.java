@@ -68,6 +68,11 @@ public final class RaftMember implements Proposer, MemberState {
     this.scheduler = scheduler;
     this.ids = new RequestIds(memberId, System.currentTimeMillis());
     byte[] metadata = ByteBuffer.allocate(16).putLong(memberId).putLong(clusterId).array();
+    if (!io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal")) && store.consistentIndex() > 0) {
+      // bootstrapping a fresh log over a store that already applied entries would re-number history
+      throw new IOException("the store holds data up to raft index " + store.consistentIndex()
+          + " but the WAL in " + memberDir.resolve("wal") + " is missing: refusing to start");
+    }
     this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
         metadata, initialMembers, walFsyncNanos);
     long snapIndex = log.snapshotIndex();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.cairn.proto.etcdserverpb.CompactionRequest;
+import io.cairn.server.InProcessServer;
 import io.cairn.proto.etcdserverpb.DeleteRangeRequest;
 import io.cairn.proto.etcdserverpb.KVGrpc;
 import io.cairn.proto.etcdserverpb.PutRequest;

@@ -1,6 +1,5 @@
-package io.cairn.server.watch;
+package io.cairn.server;
 
-import io.cairn.server.CairnServer;
 import io.cairn.server.config.FlagParser;
 import io.cairn.server.config.ServerConfig;
 import io.grpc.ManagedChannel;
@@ -12,11 +11,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A Cairn member started inside the test JVM on a free loopback port, with a channel to it. */
-final class InProcessServer implements AutoCloseable {
-  final CairnServer server;
-  final ManagedChannel channel;
+public final class InProcessServer implements AutoCloseable {
+  public final CairnServer server;
+  public final ManagedChannel channel;
 
-  InProcessServer(Path dir, String... flags) throws Exception {
+  public InProcessServer(Path dir, String... flags) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
