@@ -95,7 +95,7 @@ final class KvDatabase implements AutoCloseable {
       throw e;
     }
     this.db = opened;
-    // handles must be closed before the db, the db before the options: register db first (closed last of these)
+    // close() orders these: column family handles, then the db, then the options
     owned.add(db);
     owned.addAll(handles);
     this.kv = handles.get(1);

@@ -1,0 +1,121 @@
+package io.cairn.storage.mvcc;
+
+import io.cairn.proto.etcdserverpb.RangeRequest;
+import io.cairn.proto.etcdserverpb.RangeResponse;
+import io.cairn.proto.etcdserverpb.ResponseHeader;
+import io.cairn.proto.mvccpb.KeyValue;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import org.rocksdb.RocksIterator;
+
+/**
+ * etcd's Range semantics ({@code executeRange} + mvcc {@code rangeKeys}) on top of {@link RangeReader}: revision
+ * checks, limit and {@code more}, {@code count} of every matching key, count_only, keys_only, min/max revision
+ * filters, sorting.
+ */
+final class RangeEvaluator {
+  private RangeEvaluator() {}
+
+  /**
+   * @param currentRev the revision the read view is at (header.revision of the response; inside a write txn it is
+   *     the txn's revision once the txn has written something)
+   * @param firstRev the compacted revision, or -1 if never compacted (etcd's compactMainRev)
+   */
+  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev) {
+    long rev = resolveRevision(r.getRevision(), currentRev, firstRev);
+    KeyRange range = KeyRange.of(r.getKey(), r.getRangeEnd());
+    RangeResponse.Builder resp = RangeResponse.newBuilder()
+        .setHeader(ResponseHeader.newBuilder().setRevision(currentRev));
+
+    if (r.getCountOnly()) {
+      long[] count = {0};
+      RangeReader.forEachLive(it, range, rev, (k, i) -> {
+        count[0]++;
+        return true;
+      });
+      return resp.setCount(count[0]).build();
+    }
+
+    RangeRequest.SortOrder order = effectiveOrder(r);
+    boolean filtered = r.getMinModRevision() != 0 || r.getMaxModRevision() != 0
+        || r.getMinCreateRevision() != 0 || r.getMaxCreateRevision() != 0;
+    // etcd fetches everything only when sort_order (as sent, not as defaulted) or a filter is set; otherwise it
+    // fetches limit+1 to learn `more`. A non-KEY sort_target with sort_order NONE therefore sorts only those.
+    long fetch = r.getLimit();
+    if (r.getSortOrder() != RangeRequest.SortOrder.NONE || filtered) fetch = 0;
+    if (fetch > 0) fetch++;
+    final long maxKvs = fetch <= 0 ? Long.MAX_VALUE : fetch;
+    // values are needed for the response, or to sort by value even when keys_only strips them afterwards
+    boolean withValue = !r.getKeysOnly()
+        || (order != RangeRequest.SortOrder.NONE && r.getSortTarget() == RangeRequest.SortTarget.VALUE);
+
+    List<KeyValue> kvs = new ArrayList<>();
+    long[] count = {0};
+    RangeReader.forEachLive(it, range, rev, (k, i) -> {
+      count[0]++;
+      if (kvs.size() < maxKvs) {
+        kvs.add(VersionRecord.decode(KeyCodec.userKey(k), KeyCodec.revision(k), i.value(), withValue));
+      }
+      return true; // keep going: count covers the whole range
+    });
+
+    List<KeyValue> out = kvs;
+    if (r.getMaxModRevision() != 0) out = prune(out, kv -> kv.getModRevision() > r.getMaxModRevision());
+    if (r.getMinModRevision() != 0) out = prune(out, kv -> kv.getModRevision() < r.getMinModRevision());
+    if (r.getMaxCreateRevision() != 0) out = prune(out, kv -> kv.getCreateRevision() > r.getMaxCreateRevision());
+    if (r.getMinCreateRevision() != 0) out = prune(out, kv -> kv.getCreateRevision() < r.getMinCreateRevision());
+
+    if (order != RangeRequest.SortOrder.NONE) {
+      Comparator<KeyValue> cmp = comparator(r.getSortTarget());
+      // stable sort: ties keep key order (etcd's sort.Sort leaves tie order unspecified)
+      out.sort(order == RangeRequest.SortOrder.DESCEND ? cmp.reversed() : cmp);
+    }
+    if (r.getLimit() > 0 && out.size() > r.getLimit()) {
+      out = out.subList(0, (int) r.getLimit());
+      resp.setMore(true);
+    }
+    for (KeyValue kv : out) {
+      resp.addKvs(r.getKeysOnly() && withValue ? kv.toBuilder().clearValue().build() : kv);
+    }
+    return resp.setCount(count[0]).build();
+  }
+
+  /** mvcc rangeKeys: future check first, then "latest", then compacted (== compact revision is readable). */
+  static long resolveRevision(long requested, long currentRev, long firstRev) {
+    if (requested > currentRev) throw MvccException.futureRev();
+    long rev = requested <= 0 ? currentRev : requested;
+    if (rev < firstRev) throw MvccException.compacted();
+    return rev;
+  }
+
+  /** A non-KEY target with order NONE means ASCEND; KEY+ASCEND is the natural order, so no sort. */
+  private static RangeRequest.SortOrder effectiveOrder(RangeRequest r) {
+    RangeRequest.SortOrder order = r.getSortOrder();
+    if (r.getSortTarget() != RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.NONE) {
+      return RangeRequest.SortOrder.ASCEND;
+    }
+    if (r.getSortTarget() == RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.ASCEND) {
+      return RangeRequest.SortOrder.NONE;
+    }
+    return order;
+  }
+
+  private static Comparator<KeyValue> comparator(RangeRequest.SortTarget target) {
+    return switch (target) {
+      case KEY -> Comparator.comparing(KeyValue::getKey, KeyRange.BYTES);
+      case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
+      case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
+      case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
+      case VALUE -> Comparator.comparing(KeyValue::getValue, KeyRange.BYTES);
+      default -> throw MvccException.invalid(MvccException.INVALID_SORT);
+    };
+  }
+
+  private static List<KeyValue> prune(List<KeyValue> kvs, Predicate<KeyValue> drop) {
+    List<KeyValue> kept = new ArrayList<>(kvs.size());
+    for (KeyValue kv : kvs) if (!drop.test(kv)) kept.add(kv);
+    return kept;
+  }
+}

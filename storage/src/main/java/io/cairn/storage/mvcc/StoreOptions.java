@@ -1,0 +1,94 @@
+package io.cairn.storage.mvcc;
+
+import java.util.Objects;
+
+/** Tuning and collaborators for {@link MvccStore}. Immutable; build with {@link #builder()}. */
+public final class StoreOptions {
+  private final boolean syncWrites;
+  private final long blockCacheBytes;
+  private final long writeBufferBytes;
+  private final LeaseLookup leaseLookup;
+  private final int compactionBatchOps;
+
+  private StoreOptions(Builder b) {
+    this.syncWrites = b.syncWrites;
+    this.blockCacheBytes = b.blockCacheBytes;
+    this.writeBufferBytes = b.writeBufferBytes;
+    this.leaseLookup = b.leaseLookup;
+    this.compactionBatchOps = b.compactionBatchOps;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static StoreOptions defaults() {
+    return builder().build();
+  }
+
+  /** Whether a write is fsync'ed (RocksDB WAL sync) before the write call returns. */
+  public boolean syncWrites() {
+    return syncWrites;
+  }
+
+  public long blockCacheBytes() {
+    return blockCacheBytes;
+  }
+
+  /** Memtable size per column family. */
+  public long writeBufferBytes() {
+    return writeBufferBytes;
+  }
+
+  public LeaseLookup leaseLookup() {
+    return leaseLookup;
+  }
+
+  /** Deletions per compaction WriteBatch: bounds the memory and the write stall of one compaction step. */
+  int compactionBatchOps() {
+    return compactionBatchOps;
+  }
+
+  public static final class Builder {
+    private boolean syncWrites = true;
+    private long blockCacheBytes = 64L << 20;
+    private long writeBufferBytes = 64L << 20;
+    private LeaseLookup leaseLookup = LeaseLookup.NONE;
+    private int compactionBatchOps = 10_000;
+
+    private Builder() {}
+
+    public Builder syncWrites(boolean sync) {
+      this.syncWrites = sync;
+      return this;
+    }
+
+    public Builder blockCacheBytes(long bytes) {
+      if (bytes <= 0) throw new IllegalArgumentException("blockCacheBytes must be > 0");
+      this.blockCacheBytes = bytes;
+      return this;
+    }
+
+    public Builder writeBufferBytes(long bytes) {
+      if (bytes < (64 << 10)) throw new IllegalArgumentException("writeBufferBytes must be >= 64 KiB");
+      this.writeBufferBytes = bytes;
+      return this;
+    }
+
+    public Builder leaseLookup(LeaseLookup lookup) {
+      this.leaseLookup = Objects.requireNonNull(lookup, "leaseLookup");
+      return this;
+    }
+
+    /** Package-private: tests shrink it to force many compaction batches. */
+    Builder compactionBatchOps(int ops) {
+      if (ops < 1) throw new IllegalArgumentException("compactionBatchOps must be >= 1");
+      this.compactionBatchOps = ops;
+      return this;
+    }
+
+    public StoreOptions build() {
+      return new StoreOptions(this);
+    }
+  }
+}

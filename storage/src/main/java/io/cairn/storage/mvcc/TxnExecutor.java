@@ -1,0 +1,114 @@
+package io.cairn.storage.mvcc;
+
+import com.google.protobuf.ByteString;
+import io.cairn.proto.etcdserverpb.PutRequest;
+import io.cairn.proto.etcdserverpb.RangeRequest;
+import io.cairn.proto.etcdserverpb.RequestOp;
+import io.cairn.proto.etcdserverpb.ResponseHeader;
+import io.cairn.proto.etcdserverpb.ResponseOp;
+import io.cairn.proto.etcdserverpb.TxnRequest;
+import io.cairn.proto.etcdserverpb.TxnResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.RocksIterator;
+
+/**
+ * etcd's Txn in three phases, like {@code server/etcdserver/txn/txn.go}:
+ * <ol>
+ *   <li>decide: evaluate every compare on the chosen path (outer and nested) against the state before the txn;
+ *   <li>check: lease existence, ignore_value/ignore_lease key existence and Range revisions for the ops that will
+ *       run, also against the state before the txn, so a failing txn is rejected before it writes anything;
+ *   <li>execute: run the ops in order on one {@link WriteTxn}, each seeing the effects of the earlier ones.
+ * </ol>
+ * The caller commits the WriteTxn (or drops it if anything threw: no partial write is possible).
+ */
+final class TxnExecutor {
+  private final LeaseLookup leases;
+  private final long firstRev;
+
+  /** @param firstRev compacted revision, or -1 if never compacted */
+  TxnExecutor(LeaseLookup leases, long firstRev) {
+    this.leases = leases;
+    this.firstRev = firstRev;
+  }
+
+  /** Which branch a txn takes, and the decisions of the nested txns in that branch, in op order. */
+  private record Decision(boolean succeeded, List<Decision> nested) {}
+
+  /** Returns the response without header.revision; the caller sets it (new revision, or current). */
+  TxnResponse.Builder execute(TxnRequest req, WriteTxn w) {
+    Decision d;
+    try (RocksIterator it = w.newIterator()) {
+      d = decide(req, it, w.readRev());
+      check(req, d, it, w.readRev());
+    }
+    return run(req, d, w);
+  }
+
+  private Decision decide(TxnRequest req, RocksIterator it, long rev) {
+    boolean ok = CompareEvaluator.all(req.getCompareList(), it, rev);
+    List<Decision> nested = new ArrayList<>();
+    for (RequestOp op : ok ? req.getSuccessList() : req.getFailureList()) {
+      if (op.hasRequestTxn()) nested.add(decide(op.getRequestTxn(), it, rev));
+    }
+    return new Decision(ok, nested);
+  }
+
+  private void check(TxnRequest req, Decision d, RocksIterator it, long rev) {
+    int n = 0;
+    for (RequestOp op : d.succeeded() ? req.getSuccessList() : req.getFailureList()) {
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> checkRange(op.getRequestRange(), rev);
+        case REQUEST_PUT -> checkPut(op.getRequestPut(), it, rev);
+        case REQUEST_TXN -> check(op.getRequestTxn(), d.nested().get(n++), it, rev);
+        default -> { }
+      }
+    }
+  }
+
+  /**
+   * etcd {@code checkRange}: 0 is fine, > current is future, < first revision is compacted. Unlike a plain Range,
+   * a negative revision is compared with the first revision (-1 when never compacted), as etcd does.
+   */
+  private void checkRange(RangeRequest r, long rev) {
+    if (r.getRevision() == 0) return;
+    if (r.getRevision() > rev) throw MvccException.futureRev();
+    if (r.getRevision() < firstRev) throw MvccException.compacted();
+  }
+
+  /** etcd {@code checkPut}: key existence for ignore_* first, then the lease. */
+  private void checkPut(PutRequest p, RocksIterator it, long rev) {
+    if (p.getIgnoreValue() || p.getIgnoreLease()) {
+      boolean[] exists = {false};
+      RangeReader.forEachLive(it, KeyRange.of(p.getKey(), ByteString.EMPTY), rev, (k, i) -> {
+        exists[0] = true;
+        return false;
+      });
+      if (!exists[0]) throw MvccException.keyNotFound();
+    }
+    if (p.getLease() != 0 && !leases.exists(p.getLease())) throw MvccException.leaseNotFound();
+  }
+
+  private TxnResponse.Builder run(TxnRequest req, Decision d, WriteTxn w) {
+    TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(d.succeeded());
+    int n = 0;
+    for (RequestOp op : d.succeeded() ? req.getSuccessList() : req.getFailureList()) {
+      ResponseOp.Builder r = ResponseOp.newBuilder();
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> {
+          try (RocksIterator it = w.newIterator()) {
+            r.setResponseRange(RangeEvaluator.execute(op.getRequestRange(), it, w.readRev(), firstRev));
+          }
+        }
+        case REQUEST_PUT -> r.setResponsePut(WriteOps.put(w, op.getRequestPut()));
+        case REQUEST_DELETE_RANGE -> r.setResponseDeleteRange(WriteOps.deleteRange(w, op.getRequestDeleteRange()));
+        // etcd never fills a nested txn's header: it is present but empty (revision 0)
+        case REQUEST_TXN -> r.setResponseTxn(
+            run(op.getRequestTxn(), d.nested().get(n++), w).setHeader(ResponseHeader.getDefaultInstance()));
+        default -> { } // empty op (rejected by validation): empty response keeps responses 1:1 with ops
+      }
+      resp.addResponses(r);
+    }
+    return resp;
+  }
+}

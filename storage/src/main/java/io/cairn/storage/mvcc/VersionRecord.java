@@ -1,0 +1,40 @@
+package io.cairn.storage.mvcc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.cairn.proto.mvccpb.KeyValue;
+
+/**
+ * Value layout of a live version in the {@code kv} column family:
+ * {@code BE64(create_revision) | BE64(version) | BE64(lease) | value bytes}. Tombstones have an empty value (their
+ * kind is in the key). The key and mod_revision are not stored: they are in the kv key.
+ */
+final class VersionRecord {
+  static final int HEADER = 24;
+  static final byte[] TOMBSTONE = new byte[0];
+
+  private VersionRecord() {}
+
+  static byte[] encode(long createRevision, long version, long lease, ByteString value) {
+    byte[] out = new byte[HEADER + value.size()];
+    KeyCodec.putLong(out, 0, createRevision);
+    KeyCodec.putLong(out, 8, version);
+    KeyCodec.putLong(out, 16, lease);
+    value.copyTo(out, HEADER);
+    return out;
+  }
+
+  /** Decodes a live version. The record array is never reused, so the value can wrap it without a copy. */
+  static KeyValue decode(ByteString key, long modRevision, byte[] record, boolean withValue) {
+    KeyValue.Builder kv = KeyValue.newBuilder()
+        .setKey(key)
+        .setCreateRevision(KeyCodec.getLong(record, 0))
+        .setModRevision(modRevision)
+        .setVersion(KeyCodec.getLong(record, 8))
+        .setLease(KeyCodec.getLong(record, 16));
+    if (withValue && record.length > HEADER) {
+      kv.setValue(UnsafeByteOperations.unsafeWrap(record, HEADER, record.length - HEADER));
+    }
+    return kv.build();
+  }
+}

@@ -1,0 +1,113 @@
+package io.cairn.storage.mvcc;
+
+import com.google.protobuf.ByteString;
+import io.cairn.proto.mvccpb.KeyValue;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * One atomic write at revision {@code beginRev + 1}: every put/delete becomes a new kv version plus a rev entry with
+ * the next sub-revision, staged in a {@link WriteBatchWithIndex}. Reads through {@link #newIterator()} merge the
+ * staged entries over the database, which gives a txn read-your-writes without touching the DB until commit; the
+ * staged entries never overwrite or delete existing keys (every version key is new), so the merge is exact.
+ */
+final class WriteTxn implements AutoCloseable {
+  private final KvDatabase db;
+  private final long beginRev;
+  private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+  private int nextSub;
+
+  WriteTxn(KvDatabase db, long beginRev) {
+    this.db = db;
+    this.beginRev = beginRev;
+  }
+
+  long beginRev() {
+    return beginRev;
+  }
+
+  /** The revision of this txn's writes. */
+  long writeRev() {
+    return beginRev + 1;
+  }
+
+  boolean hasChanges() {
+    return nextSub > 0;
+  }
+
+  /** etcd: a write txn reads at its own revision once it has changed something. */
+  long readRev() {
+    return hasChanges() ? beginRev + 1 : beginRev;
+  }
+
+  WriteBatchWithIndex batch() {
+    return batch;
+  }
+
+  /** An iterator over the kv column family that also sees this txn's staged writes. Caller closes it. */
+  RocksIterator newIterator() {
+    return batch.newIteratorWithBase(db.kv, db.newIterator(db.kv));
+  }
+
+  /** The live version of {@code key} at {@link #readRev()}, or null. */
+  KeyValue get(ByteString key) {
+    KeyValue[] found = {null};
+    try (RocksIterator it = newIterator()) {
+      RangeReader.forEachLive(it, KeyRange.of(key, ByteString.EMPTY), readRev(), (k, i) -> {
+        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), true);
+        return false;
+      });
+    }
+    return found[0];
+  }
+
+  /** etcd storeTxnWrite.put: keeps create_revision and bumps version if the key is live, else starts over. */
+  void put(ByteString key, ByteString value, long lease) {
+    KeyValue prev = get(key);
+    long create = prev == null ? writeRev() : prev.getCreateRevision();
+    long version = prev == null ? 1 : prev.getVersion() + 1;
+    stage(key, KeyCodec.KIND_PUT, VersionRecord.encode(create, version, lease, value));
+  }
+
+  /** Writes a tombstone for every live key of the range; returns how many. */
+  long deleteRange(KeyRange range) {
+    List<ByteString> keys = new ArrayList<>();
+    try (RocksIterator it = newIterator()) {
+      RangeReader.forEachLive(it, range, readRev(), (k, i) -> keys.add(KeyCodec.userKey(k)));
+    }
+    // staged after the scan: the batch must not change under its own iterator
+    for (ByteString k : keys) stage(k, KeyCodec.KIND_TOMBSTONE, VersionRecord.TOMBSTONE);
+    return keys.size();
+  }
+
+  private void stage(ByteString key, byte kind, byte[] record) {
+    int sub = nextSub++;
+    try {
+      batch.put(db.kv, KeyCodec.versionKey(KeyCodec.prefix(key), writeRev(), sub, kind), record);
+      batch.put(db.rev, KeyCodec.revKey(writeRev(), sub), KeyCodec.revValue(kind, key));
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage write", e);
+    }
+  }
+
+  /** Adds a meta entry to the same batch, so it commits atomically with the data. */
+  void putMeta(byte[] key, long value) {
+    try {
+      batch.put(db.meta, key, KeyCodec.longBytes(value));
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage meta", e);
+    }
+  }
+
+  int stagedEntries() {
+    return batch.count();
+  }
+
+  @Override
+  public void close() {
+    batch.close();
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * etcd-compatible MVCC key-value store on RocksDB. The public surface is {@link io.cairn.storage.mvcc.MvccStore},
+ * {@link io.cairn.storage.mvcc.StoreOptions}, {@link io.cairn.storage.mvcc.LeaseLookup},
+ * {@link io.cairn.storage.mvcc.MvccException} and {@link io.cairn.storage.mvcc.RequestValidation}; everything else
+ * is package-private. The on-disk layout is described in storage/ENCODING.md.
+ */
+package io.cairn.storage.mvcc;
