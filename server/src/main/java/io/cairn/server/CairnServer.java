@@ -16,7 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.cairn.server.cluster.MemberIdentity;
 import io.cairn.server.cluster.MemberIds;
+import io.cairn.server.cluster.ClusterMembers;
 import io.cairn.server.cluster.MemberInfo;
+import io.cairn.server.api.HasLeaderInterceptor;
+import io.cairn.server.peer.PeerListener;
+import io.cairn.server.peer.PeerService;
 import io.cairn.gateway.GatewayOptions;
 import io.cairn.gateway.JsonGateway;
 import io.cairn.server.config.ServerConfig;
@@ -44,10 +48,12 @@ public final class CairnServer implements AutoCloseable {
   private final WatchHub watchHub;
   private final ClientListener listener;
   private final ScheduledExecutorService scheduler;
+  private final PeerListener peerListener;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler, PeerListener peerListener) {
     this.scheduler = scheduler;
+    this.peerListener = peerListener;
     this.store = store;
     this.proposer = proposer;
     this.watchHub = watchHub;
@@ -69,10 +75,14 @@ public final class CairnServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
+        cfg.advertiseClientUrls, false);
+    ClusterMembers members = new ClusterMembers(self, bootstrapMembers(cfg));
     ServerMetrics[] metricsRef = new ServerMetrics[1];
     RaftMember member;
     try {
-      member = new RaftMember(identity.memberId(), identity.clusterId(), initialMemberIds(cfg), memberDir, store,
+      member = new RaftMember(identity.memberId(), identity.clusterId(), initialMemberIds(cfg), members.peerUrls(),
+          memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote),
           scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
@@ -86,18 +96,27 @@ public final class CairnServer implements AutoCloseable {
       store.close();
       throw e;
     }
+    members.attach(member.transport());
+    PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
+        new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId())));
+    try {
+      peerListener.start();
+    } catch (IOException e) {
+      member.close();
+      scheduler.shutdownNow();
+      store.close();
+      throw new IOException("cannot listen on " + cfg.listenPeerUrls + ": " + e.getMessage(), e);
+    }
     Proposer proposer = member;
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
     proposer.onApplied(watchHub::wake);
-    MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
-        cfg.advertiseClientUrls, false);
 
     List<BindableService> services = List.of(
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
-        new MaintenanceService(store, member, headers, cfg.quotaBackendBytes),
-        new ClusterService(() -> List.of(self), headers),
+        new MaintenanceService(store, member, headers, cfg.quotaBackendBytes, member::moveLeader),
+        new ClusterService(members::list, headers),
         new WatchService(watchHub),
         // not built yet: every method answers UNIMPLEMENTED, never a fake success
         new LeaseGrpc.LeaseImplBase() {},
@@ -112,18 +131,27 @@ public final class CairnServer implements AutoCloseable {
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
-        new GrpcMetricsInterceptor(metrics.registry()), ch -> new JsonGateway(ch, gatewayOptions, endpoints));
+        List.of(new HasLeaderInterceptor(member), new GrpcMetricsInterceptor(metrics.registry())),
+        ch -> new JsonGateway(ch, gatewayOptions, endpoints));
     try {
       listener.start();
     } catch (IOException e) {
       watchHub.close();
+      peerListener.close();
       proposer.close();
       scheduler.shutdownNow();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
-    return new CairnServer(store, proposer, watchHub, listener, scheduler);
+    return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener);
+  }
+
+  static List<MemberInfo> bootstrapMembers(ServerConfig cfg) {
+    List<MemberInfo> out = new java.util.ArrayList<>();
+    cfg.initialCluster.forEach((name, urls) -> out.add(
+        new MemberInfo(MemberIds.memberId(urls, cfg.initialClusterToken), name, urls, List.of(), false)));
+    return out;
   }
 
   static List<Long> initialMemberIds(ServerConfig cfg) {
@@ -154,7 +182,8 @@ public final class CairnServer implements AutoCloseable {
     LOG.info("stopping");
     listener.close();
     watchHub.close();
-    proposer.close();
+    proposer.close(); // a leader hands off leadership first, while peers still hear from it
+    peerListener.close();
     scheduler.shutdownNow();
     store.close();
     LOG.info("stopped");

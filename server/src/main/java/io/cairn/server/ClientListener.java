@@ -40,12 +40,12 @@ final class ClientListener implements AutoCloseable {
   private final List<GatewayServer> httpServers = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
 
-  ClientListener(ServerConfig cfg, List<BindableService> services, ServerInterceptor metrics,
+  ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
       Function<io.grpc.Channel, JsonGateway> gatewayFactory) {
     String name = "cairn-" + UUID.randomUUID();
     InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
         .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
-    services.forEach(s -> ip.addService(ServerInterceptors.intercept(s, metrics)));
+    services.forEach(s -> ip.addService(ServerInterceptors.intercept(s, interceptors)));
     inProcess = ip.build();
     loopback = InProcessChannelBuilder.forName(name).maxInboundMessageSize(Integer.MAX_VALUE).build();
     gateway = cfg.enableGrpcGateway ? gatewayFactory.apply(loopback) : null;
@@ -68,7 +68,7 @@ final class ClientListener implements AutoCloseable {
     if (!cfg.grpcKeepaliveTimeout.isZero()) {
       b.keepAliveTimeout(cfg.grpcKeepaliveTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
-    services.forEach(s -> b.addService(ServerInterceptors.intercept(s, metrics)));
+    services.forEach(s -> b.addService(ServerInterceptors.intercept(s, interceptors)));
     b.addService(health.getHealthService());
     if (gateway != null && cfg.listenClientHttpUrls.isEmpty()) {
       SharedPortNegotiator.apply(b, gateway::install);

@@ -25,8 +25,17 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final MemberState member;
   private final Headers headers;
   private final long quotaBytes;
+  private final LeaderMover mover;
 
-  public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes) {
+  /** Moves leadership to another member; completes when it leads or fails with etcd's error. */
+  @FunctionalInterface
+  public interface LeaderMover {
+    java.util.concurrent.CompletableFuture<Void> move(long target);
+  }
+
+  public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes,
+      LeaderMover mover) {
+    this.mover = mover;
     this.store = store;
     this.member = member;
     this.headers = headers;
@@ -75,12 +84,13 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   @Override
   public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
-    // One member: it is already the leader; any other target is not a member.
-    if (req.getTargetID() != member.memberId()) {
-      out.onError(EtcdErrors.failedPrecondition(EtcdErrors.BAD_LEADER_TRANSFEREE));
-      return;
-    }
-    out.onNext(MoveLeaderResponse.newBuilder().setHeader(headers.current()).build());
-    out.onCompleted();
+    mover.move(req.getTargetID()).whenComplete((ok, err) -> {
+      if (err != null) {
+        out.onError(EtcdErrors.toStatus(err));
+      } else {
+        out.onNext(MoveLeaderResponse.newBuilder().setHeader(headers.current()).build());
+        out.onCompleted();
+      }
+    });
   }
 }

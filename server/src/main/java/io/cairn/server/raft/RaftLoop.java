@@ -36,6 +36,8 @@ final class RaftLoop implements AutoCloseable {
   private final DurableLog log;
   private final ApplyLoop apply;
   private final Listener listener;
+  /** Null for a lone member; set before start. */
+  private volatile io.cairn.server.peer.PeerTransport transport;
   private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
   /** Proposals that arrived while no leader was known; retried when one is. */
   private final ArrayDeque<byte[]> waitingForLeader = new ArrayDeque<>();
@@ -71,8 +73,49 @@ final class RaftLoop implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  void start() {
+  void start(io.cairn.server.peer.PeerTransport transport) {
+    this.transport = transport;
     thread.start();
+  }
+
+  /** From a peer's stream: a Raft message for this member. */
+  void step(io.cairn.proto.raftpb.Message m) {
+    inbox.add(() -> {
+      try {
+        node.step(m);
+      } catch (RaftException e) {
+        LOG.debug("ignoring message {} from {}: {}", m.getType(), Long.toHexString(m.getFrom()), e.getMessage());
+      }
+    });
+  }
+
+  void reportUnreachable(long peer) {
+    inbox.add(() -> node.reportUnreachable(peer));
+  }
+
+  void reportSnapshotFailed(long peer) {
+    inbox.add(() -> node.reportSnapshot(peer, io.cairn.raft.SnapshotStatus.FAILURE));
+  }
+
+  /** Hands leadership to the most up-to-date other voter, if this member leads; returns at once. */
+  void transferToBestPeer() {
+    inbox.add(() -> {
+      io.cairn.raft.Status st = node.status();
+      if (st.softState().role() != StateRole.LEADER) {
+        return;
+      }
+      long best = 0;
+      long bestMatch = -1;
+      for (var e : st.progress().entrySet()) {
+        if (e.getKey() != id && !e.getValue().learner() && e.getValue().match() > bestMatch) {
+          best = e.getKey();
+          bestMatch = e.getValue().match();
+        }
+      }
+      if (best != 0) {
+        node.transferLeader(best);
+      }
+    });
   }
 
   void post(Runnable r) {
@@ -188,12 +231,24 @@ final class RaftLoop implements AutoCloseable {
         }
       }
     }
+    if (rd.snapshot() != null) {
+      // Installing a snapshot needs the leader's store data, which is not streamed yet; applying
+      // Raft's half of it would leave this member serving a store that misses writes.
+      throw new IllegalStateException("received a raft snapshot at index "
+          + rd.snapshot().getMetadata().getIndex() + " but snapshot transfer is not supported yet");
+    }
+    io.cairn.server.peer.PeerTransport t = transport;
+    if (t != null) {
+      t.send(rd.messages()); // may leave before the persist
+    }
     log.persist(rd);
     if (rd.hardState() != null) {
       term = rd.hardState().getTerm();
       commitIndex = rd.hardState().getCommit();
     }
-    // single member: there are no peers to send to yet (the transport comes with clustering)
+    if (t != null) {
+      t.send(rd.messagesAfterPersist()); // votes and append acks: only once durable
+    }
     if (!rd.committedEntries().isEmpty()) {
       apply.submit(rd.committedEntries());
     }

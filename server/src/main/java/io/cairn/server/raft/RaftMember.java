@@ -11,7 +11,10 @@ import io.cairn.server.api.MemberState;
 import io.cairn.server.apply.Proposer;
 import io.cairn.server.apply.RequestApplier;
 import io.cairn.storage.mvcc.MvccStore;
+import io.cairn.server.peer.PeerTransport;
 import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,15 +55,16 @@ public final class RaftMember implements Proposer, MemberState {
   private final RaftLoop raft;
   private final ConcurrentHashMap<Long, CompletableFuture<Message>> waits = new ConcurrentHashMap<>();
   private final RequestIds ids;
+  private final PeerTransport transport;
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> ticker;
   private volatile long lastSnapshotIndex;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
 
-  public RaftMember(long memberId, long clusterId, List<Long> initialMembers, Path memberDir, MvccStore store,
-      Settings settings, ScheduledExecutorService scheduler, RandomSource random, LongConsumer walFsyncNanos)
-      throws IOException {
+  public RaftMember(long memberId, long clusterId, List<Long> initialMembers, Map<Long, URI> peers,
+      Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
+      LongConsumer walFsyncNanos) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.store = store;
@@ -88,7 +92,9 @@ public final class RaftMember implements Proposer, MemberState {
     this.raft = new RaftLoop(memberId, node, log, apply, leader -> onLeaderChange.run());
     raftRef[0] = raft;
     apply.onApplied(this::afterApply);
-    raft.start();
+    this.transport = peers.isEmpty() ? null
+        : new PeerTransport(peers, raft::reportUnreachable, raft::reportSnapshotFailed);
+    raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
   }
@@ -150,9 +156,66 @@ public final class RaftMember implements Proposer, MemberState {
     return waits.size();
   }
 
-  /** Hands leadership to {@code target} (graceful shutdown, move-leader). */
+  /** Hands leadership to {@code target} (move-leader). */
   public void transferLeader(long target) {
     raft.transferLeader(target);
+  }
+
+  /**
+   * etcd's MoveLeader: only the leader may move leadership, only to a voting member; completes once
+   * the target leads (or fails after an election timeout's worth of waiting).
+   */
+  public CompletableFuture<Void> moveLeader(long target) {
+    if (raft.leader != memberId) {
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition("etcdserver: not leader"));
+    }
+    if (target == memberId) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (transport == null || !transport.knows(target)) {
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(EtcdErrors.BAD_LEADER_TRANSFEREE));
+    }
+    raft.transferLeader(target);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeout().toMillis());
+    ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
+    poll[0] = scheduler.scheduleAtFixedRate(() -> {
+      if (raft.leader == target) {
+        done.complete(null);
+      } else if (System.nanoTime() > deadline) {
+        done.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.TIMEOUT));
+      }
+      if (done.isDone()) {
+        poll[0].cancel(false);
+      }
+    }, 5, 5, TimeUnit.MILLISECONDS);
+    return done;
+  }
+
+  /** A Raft message from a peer's stream. */
+  public void stepFromPeer(io.cairn.proto.raftpb.Message m) {
+    raft.step(m);
+  }
+
+  /** The other members, for MemberList; null for a lone member. */
+  public PeerTransport transport() {
+    return transport;
+  }
+
+  /**
+   * Graceful stop: a leader hands leadership to the most up-to-date voter first and waits (bounded)
+   * until it is gone, so clients see a leader change of milliseconds rather than an election.
+   */
+  private void handOffLeadership() {
+    if (transport == null || raft.leader != memberId) {
+      return;
+    }
+    raft.transferToBestPeer();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * settings.electionMs());
+    while (raft.leader == memberId && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    LOG.info("leadership handed off before stopping: leader is now {}", Long.toHexString(raft.leader));
   }
 
   @Override
@@ -192,10 +255,14 @@ public final class RaftMember implements Proposer, MemberState {
 
   @Override
   public void close() {
+    handOffLeadership();
     ticker.cancel(false);
     raft.close();
     apply.close();
     waits.values().forEach(f -> f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED)));
+    if (transport != null) {
+      transport.close();
+    }
     try {
       log.close();
     } catch (IOException e) {

@@ -1,0 +1,137 @@
+package io.cairn.server.peer;
+
+import io.cairn.proto.raftpb.Message;
+import io.cairn.proto.serverpb.PeerGrpc;
+import io.cairn.proto.serverpb.SendAck;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.net.URI;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbound stream to one peer. The raft thread only offers messages to a bounded queue (never
+ * blocks); a sender thread writes them to one long-lived gRPC stream, reopening it after a failure.
+ * A full queue or a broken stream reports the peer unreachable so Raft probes it instead of piling up.
+ */
+final class PeerLink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+  static final int QUEUE = 4096;
+
+  private final long peerId;
+  private final ManagedChannel channel;
+  private final ArrayBlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final LongConsumer unreachable;
+  private final Thread sender;
+  private volatile boolean running = true;
+  private volatile boolean broken = true;
+
+  PeerLink(long peerId, URI url, LongConsumer unreachable) {
+    this.peerId = peerId;
+    this.unreachable = unreachable;
+    this.channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
+        .maxInboundMessageSize(Integer.MAX_VALUE).build();
+    this.sender = new Thread(this::run, "cairn-peer-" + Long.toHexString(peerId));
+    this.sender.setDaemon(true);
+    this.sender.start();
+  }
+
+  ManagedChannel channel() {
+    return channel;
+  }
+
+  /** From the raft thread: never blocks. */
+  void offer(Message m) {
+    if (!queue.offer(m)) {
+      unreachable.accept(peerId);
+    }
+  }
+
+  private void run() {
+    while (running) {
+      ClientCallStreamObserver<Message> stream = open();
+      try {
+        while (running && !broken) {
+          Message m = queue.poll(100, TimeUnit.MILLISECONDS);
+          if (m == null) {
+            continue;
+          }
+          // bounded by the transport's own flow control: wait (briefly) for room rather than buffer without limit
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          while (!stream.isReady() && !broken && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+          }
+          if (!stream.isReady()) {
+            broken = true;
+            break;
+          }
+          stream.onNext(m);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        broken = true;
+      }
+      try {
+        stream.cancel("reopening", null);
+      } catch (RuntimeException ignored) {
+        // already closed
+      }
+      if (running) {
+        unreachable.accept(peerId);
+        queue.clear(); // raft re-sends what matters once the peer is reachable again
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private ClientCallStreamObserver<Message> open() {
+    broken = false;
+    ClientCallStreamObserver<Message>[] out = new ClientCallStreamObserver[1];
+    PeerGrpc.newStub(channel).send(new ClientResponseObserver<Message, SendAck>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
+        out[0] = requestStream;
+      }
+
+      @Override
+      public void onNext(SendAck value) { }
+
+      @Override
+      public void onError(Throwable t) {
+        if (!broken && running) {
+          LOG.debug("stream to peer {} failed: {}", Long.toHexString(peerId), t.getMessage());
+        }
+        broken = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        broken = true;
+      }
+    });
+    return out[0];
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    sender.interrupt();
+    try {
+      sender.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    channel.shutdownNow();
+  }
+}

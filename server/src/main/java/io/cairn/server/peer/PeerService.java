@@ -1,0 +1,46 @@
+package io.cairn.server.peer;
+
+import io.cairn.proto.raftpb.Message;
+import io.cairn.proto.serverpb.AttributesRequest;
+import io.cairn.proto.serverpb.MemberAttributes;
+import io.cairn.proto.serverpb.PeerGrpc;
+import io.cairn.proto.serverpb.SendAck;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** The receiving side: every message from a peer's stream is handed to the raft thread in order. */
+public final class PeerService extends PeerGrpc.PeerImplBase {
+  private final Consumer<Message> toRaft;
+  private final Supplier<MemberAttributes> self;
+
+  public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self) {
+    this.toRaft = toRaft;
+    this.self = self;
+  }
+
+  @Override
+  public StreamObserver<Message> send(StreamObserver<SendAck> ack) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(Message m) {
+        toRaft.accept(m);
+      }
+
+      @Override
+      public void onError(Throwable t) { }
+
+      @Override
+      public void onCompleted() {
+        ack.onNext(SendAck.getDefaultInstance());
+        ack.onCompleted();
+      }
+    };
+  }
+
+  @Override
+  public void attributes(AttributesRequest req, StreamObserver<MemberAttributes> out) {
+    out.onNext(self.get());
+    out.onCompleted();
+  }
+}
