@@ -59,6 +59,51 @@ final class Member implements AutoCloseable {
     return start("etcd", dir, new ArrayList<>(List.of(ETCD)), Map.of(), extraFlags);
   }
 
+  /**
+   * {@code n} Cairn members bootstrapped together from one --initial-cluster; started in order
+   * (each opens its client port before the cluster has a leader).
+   */
+  static List<Member> cairnCluster(Path dir, int n, String... extraFlags) throws IOException {
+    return cluster("cairn", dir, n, extraFlags);
+  }
+
+  /** The same with real etcd, for side-by-side figures. */
+  static List<Member> etcdCluster(Path dir, int n, String... extraFlags) throws IOException {
+    return cluster("etcd", dir, n, extraFlags);
+  }
+
+  private static List<Member> cluster(String kind, Path dir, int n, String... extraFlags) throws IOException {
+    int[] client = new int[n];
+    int[] peer = new int[n];
+    StringBuilder initial = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      client[i] = Ports.free();
+      peer[i] = Ports.free();
+      initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
+    }
+    List<Member> members = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      List<String> cmd = kind.equals("etcd") ? new ArrayList<>(List.of(ETCD))
+          : new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar",
+              System.getProperty("cairn.jar", "target/cairn.jar")));
+      Path data = dir.resolve(kind + "-m" + (i + 1));
+      cmd.addAll(List.of("--name", "m" + (i + 1), "--data-dir", data.toString(),
+          "--listen-client-urls", "http://127.0.0.1:" + client[i],
+          "--advertise-client-urls", "http://127.0.0.1:" + client[i],
+          "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
+          "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
+          "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
+          "--initial-cluster-token", "it-" + kind));
+      cmd.addAll(List.of(extraFlags));
+      Member m = new Member(kind, data, cmd, client[i], peer[i], Map.of());
+      members.add(m);
+    }
+    for (Member m : members) {
+      m.startProcess();
+    }
+    return members;
+  }
+
   private static Member start(String kind, Path dir, List<String> cmd, Map<String, String> env, String... extra)
       throws IOException {
     int client = Ports.free();
