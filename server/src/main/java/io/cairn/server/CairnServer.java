@@ -98,7 +98,8 @@ public final class CairnServer implements AutoCloseable {
     }
     members.attach(member.transport());
     PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
-        new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId())));
+        new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
+            memberDir.resolve("snap"), member::installSnapshot));
     try {
       peerListener.start();
     } catch (IOException e) {

@@ -4,7 +4,11 @@ import com.google.protobuf.Message;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.storage.mvcc.MvccStore;
 
-/** Applies one logged request to the store; the same code serves direct apply and, later, Raft's apply loop. */
+/**
+ * Applies one logged request to the store; the same code serves direct apply and Raft's apply loop. Lease changes
+ * reach the lessor through the store's lease listener ({@link MvccStore#subscribeLeases}), so the lessor sees exactly
+ * what was applied, in log order.
+ */
 public final class RequestApplier {
   private final MvccStore store;
 
@@ -19,6 +23,9 @@ public final class RequestApplier {
       case DELETE_RANGE -> store.deleteRange(req.getDeleteRange(), index);
       case TXN -> store.txn(req.getTxn(), index);
       case COMPACTION -> store.compact(req.getCompaction(), index);
+      case LEASE_GRANT -> store.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
+      case LEASE_REVOKE -> store.leaseRevoke(req.getLeaseRevoke().getID(), index);
+      case LEASE_CHECKPOINT -> store.leaseCheckpoint(req.getLeaseCheckpoint(), index);
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
   }

@@ -35,6 +35,12 @@ public final class ServerMetrics {
         .description("Whether or not this member is a leader. 1 if is, 0 otherwise.").register(registry);
     leaderChanges = Counter.builder("etcd_server_leader_changes_seen")
         .description("The number of leader changes seen.").register(registry);
+    // etcd counts the first election (from no leader to one) as a change, so a fresh member shows 1.
+    // The server registers for changes only after building this, by when a single member has often
+    // elected itself already: a leader known now is a change this counter would otherwise miss.
+    if (member.hasLeader()) {
+      leaderChanges.increment();
+    }
     // etcd exports these as gauges named *_total; a function counter keeps that name in Prometheus
     FunctionCounter.builder("etcd_server_proposals_committed", member, MemberState::raftIndex)
         .description("The total number of consensus proposals committed.").register(registry);
@@ -57,6 +63,9 @@ public final class ServerMetrics {
     walFsync = Timer.builder("etcd_disk_wal_fsync_duration")
         .description("The latency distributions of fsync called by WAL.")
         .serviceLevelObjectives(buckets()).register(registry);
+    // Registered so dashboards find the family, but nothing feeds it yet: the store (storage module)
+    // has no hook around its batch write or flush to time. It stays empty rather than show a figure
+    // that is not a backend commit.
     backendCommit = Timer.builder("etcd_disk_backend_commit_duration")
         .description("The latency distributions of commit called by backend.")
         .serviceLevelObjectives(buckets()).register(registry);

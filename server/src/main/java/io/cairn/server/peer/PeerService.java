@@ -13,10 +13,21 @@ import java.util.function.Supplier;
 public final class PeerService extends PeerGrpc.PeerImplBase {
   private final Consumer<Message> toRaft;
   private final Supplier<MemberAttributes> self;
+  private final java.nio.file.Path incoming;
+  private final SnapshotReceiver.Installer installer;
 
-  public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self) {
+  public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self, java.nio.file.Path incoming,
+      SnapshotReceiver.Installer installer) {
     this.toRaft = toRaft;
     this.self = self;
+    this.incoming = incoming;
+    this.installer = installer;
+  }
+
+  @Override
+  public StreamObserver<io.cairn.proto.serverpb.SnapshotChunk> installSnapshot(
+      StreamObserver<io.cairn.proto.serverpb.SnapshotAck> ack) {
+    return new SnapshotReceiver(incoming, installer, ack);
   }
 
   @Override

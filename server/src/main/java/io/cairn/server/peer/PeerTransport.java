@@ -15,16 +15,22 @@ import java.util.function.LongConsumer;
 /** Sends Raft messages to the other members, one {@link PeerLink} each. */
 public final class PeerTransport implements AutoCloseable {
   private final Map<Long, PeerLink> links = new HashMap<>();
-  private final LongConsumer snapshotUnsupported;
+  private final SnapshotSender.Checkpointer checkpointer;
+  private final SnapshotSender.Outcome snapshotOutcome;
+  /** Peers with a snapshot on its way: at most one each. */
+  private final java.util.Set<Long> sendingSnapshot = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param peers the other members' ids and peer URLs
    * @param unreachable told (on any thread) when a peer's queue is full or its stream broke
-   * @param snapshotUnsupported told when Raft wants to send a snapshot (not streamed yet)
+   * @param checkpointer makes a store checkpoint to send to a follower that fell behind
+   * @param snapshotOutcome told whether a snapshot was installed (Raft's ReportSnapshot)
    */
-  public PeerTransport(Map<Long, URI> peers, LongConsumer unreachable, LongConsumer snapshotUnsupported) {
+  public PeerTransport(Map<Long, URI> peers, LongConsumer unreachable, SnapshotSender.Checkpointer checkpointer,
+      SnapshotSender.Outcome snapshotOutcome) {
     peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable)));
-    this.snapshotUnsupported = snapshotUnsupported;
+    this.checkpointer = checkpointer;
+    this.snapshotOutcome = snapshotOutcome;
   }
 
   /** From the raft thread: queue every message for its peer, never blocking. */
@@ -35,9 +41,16 @@ public final class PeerTransport implements AutoCloseable {
         continue;
       }
       if (m.getType() == MessageType.MSG_SNAP) {
-        // Snapshot streaming (a store checkpoint) is not built yet: fail it so Raft keeps probing
-        // instead of the follower installing a snapshot without its data.
-        snapshotUnsupported.accept(m.getTo());
+        // Raft's snapshot carries only metadata; the data is a checkpoint of the store, streamed
+        // on its own thread so this (raft) thread never waits for it.
+        if (sendingSnapshot.add(m.getTo())) {
+          Thread t = new Thread(new SnapshotSender(m.getTo(), link.channel(), m, checkpointer, (peer, ok) -> {
+            sendingSnapshot.remove(peer);
+            snapshotOutcome.done(peer, ok);
+          }), "cairn-snapshot-" + Long.toHexString(m.getTo()));
+          t.setDaemon(true);
+          t.start();
+        }
         continue;
       }
       link.offer(m);

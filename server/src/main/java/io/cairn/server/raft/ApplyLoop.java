@@ -66,6 +66,12 @@ final class ApplyLoop implements AutoCloseable {
     return applied.get();
   }
 
+  /** On the apply thread, after the store was replaced by a snapshot holding entries up to {@code index}. */
+  void raiseApplied(long index) {
+    applied.accumulateAndGet(index, Math::max);
+    releaseReads();
+  }
+
   /** From the raft thread: committed entries, in log order. */
   void submit(List<Entry> committed) {
     queue.add(() -> committed.forEach(this::applyEntry));

@@ -138,7 +138,15 @@ final class DurableLog implements AutoCloseable {
   void persist(Ready rd) throws IOException {
     HardState hs = rd.hardState();
     WalHardState whs = hs == null ? null : new WalHardState(hs.getTerm(), hs.getVote(), hs.getCommit());
-    if (!rd.entries().isEmpty() || whs != null || rd.mustSync()) {
+    Snapshot snap = rd.snapshot();
+    if (snap != null) {
+      // A snapshot installed from the leader: its file first (configuration for restarts), then
+      // the WAL marker with the entries and hard state, then the in-memory log.
+      snapshots.save(snap);
+      wal.save(toWal(rd.entries()), whs,
+          new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
+      memory.applySnapshot(snap);
+    } else if (!rd.entries().isEmpty() || whs != null || rd.mustSync()) {
       wal.save(toWal(rd.entries()), whs, rd.mustSync());
     }
     memory.append(rd.entries());

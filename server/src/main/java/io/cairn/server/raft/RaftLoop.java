@@ -93,8 +93,9 @@ final class RaftLoop implements AutoCloseable {
     inbox.add(() -> node.reportUnreachable(peer));
   }
 
-  void reportSnapshotFailed(long peer) {
-    inbox.add(() -> node.reportSnapshot(peer, io.cairn.raft.SnapshotStatus.FAILURE));
+  void reportSnapshot(long peer, boolean ok) {
+    inbox.add(() -> node.reportSnapshot(peer,
+        ok ? io.cairn.raft.SnapshotStatus.FINISH : io.cairn.raft.SnapshotStatus.FAILURE));
   }
 
   /** Hands leadership to the most up-to-date other voter, if this member leads; returns at once. */
@@ -232,10 +233,9 @@ final class RaftLoop implements AutoCloseable {
       }
     }
     if (rd.snapshot() != null) {
-      // Installing a snapshot needs the leader's store data, which is not streamed yet; applying
-      // Raft's half of it would leave this member serving a store that misses writes.
-      throw new IllegalStateException("received a raft snapshot at index "
-          + rd.snapshot().getMetadata().getIndex() + " but snapshot transfer is not supported yet");
+      // The store already holds the snapshot's data (installSnapshot swapped it in before stepping
+      // the MsgSnap); record the configuration it carries.
+      confState = rd.snapshot().getMetadata().getConfState();
     }
     io.cairn.server.peer.PeerTransport t = transport;
     if (t != null) {

@@ -92,8 +92,10 @@ public final class RaftMember implements Proposer, MemberState {
     this.raft = new RaftLoop(memberId, node, log, apply, leader -> onLeaderChange.run());
     raftRef[0] = raft;
     apply.onApplied(this::afterApply);
+    Path snapDir = memberDir.resolve("snap");
     this.transport = peers.isEmpty() ? null
-        : new PeerTransport(peers, raft::reportUnreachable, raft::reportSnapshotFailed);
+        : new PeerTransport(peers, raft::reportUnreachable,
+            () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
@@ -189,6 +191,29 @@ public final class RaftMember implements Proposer, MemberState {
         poll[0].cancel(false);
       }
     }, 5, 5, TimeUnit.MILLISECONDS);
+    return done;
+  }
+
+  /**
+   * A follower's side of a snapshot: on the apply thread (the store's only writer) replace the store
+   * with the leader's checkpoint, then let Raft take the MsgSnap; entries the new store already holds
+   * are skipped by their consistent index when Raft replays them.
+   */
+  public CompletableFuture<Void> installSnapshot(io.cairn.proto.raftpb.Message msgSnap, Path checkpoint) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    apply.post(() -> {
+      try {
+        store.restoreFrom(checkpoint);
+        apply.raiseApplied(store.consistentIndex());
+        LOG.info("installed a snapshot from {}: store at raft index {}, revision {}",
+            Long.toHexString(msgSnap.getFrom()), store.consistentIndex(), store.currentRevision());
+        raft.step(msgSnap);
+        done.complete(null);
+      } catch (RuntimeException e) {
+        LOG.error("installing a snapshot failed", e);
+        done.completeExceptionally(e);
+      }
+    });
     return done;
   }
 

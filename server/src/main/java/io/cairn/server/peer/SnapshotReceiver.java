@@ -1,0 +1,134 @@
+package io.cairn.server.peer;
+
+import io.cairn.proto.raftpb.Message;
+import io.cairn.proto.serverpb.SnapshotAck;
+import io.cairn.proto.serverpb.SnapshotChunk;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * Receives one snapshot stream: writes the files into a fresh directory, checks the CRC over all
+ * bytes, fsyncs, then hands the directory and Raft's MsgSnap to the installer and acknowledges once
+ * it is installed.
+ */
+final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
+  /** Replaces this member's store with the received checkpoint, then steps the MsgSnap into Raft. */
+  public interface Installer {
+    CompletableFuture<Void> install(Message msgSnap, Path checkpoint);
+  }
+
+  private final Path dir;
+  private final Installer installer;
+  private final StreamObserver<SnapshotAck> ack;
+  private final CRC32C crc = new CRC32C();
+  private Message message;
+  private String currentFile;
+  private OutputStream current;
+  private boolean failed;
+
+  SnapshotReceiver(Path incomingRoot, Installer installer, StreamObserver<SnapshotAck> ack) {
+    this.dir = incomingRoot.resolve("incoming-" + UUID.randomUUID());
+    this.installer = installer;
+    this.ack = ack;
+  }
+
+  @Override
+  public void onNext(SnapshotChunk c) {
+    if (failed) {
+      return;
+    }
+    try {
+      if (c.hasMessage()) {
+        message = c.getMessage();
+        Files.createDirectories(dir);
+        return;
+      }
+      if (c.getLast()) {
+        closeCurrent();
+        if ((int) crc.getValue() != c.getCrc32C() || message == null) {
+          fail("snapshot checksum mismatch");
+          return;
+        }
+        fsyncTree();
+        installer.install(message, dir).whenComplete((ok, err) -> {
+          if (err != null) {
+            ack.onError(Status.INTERNAL.withDescription("installing the snapshot failed: " + err).asRuntimeException());
+          } else {
+            ack.onNext(SnapshotAck.getDefaultInstance());
+            ack.onCompleted();
+          }
+        });
+        return;
+      }
+      if (!c.getFile().equals(currentFile)) {
+        closeCurrent();
+        Path f = dir.resolve(c.getFile()).normalize();
+        if (!f.startsWith(dir)) {
+          fail("bad file name in snapshot: " + c.getFile());
+          return;
+        }
+        Files.createDirectories(f.getParent());
+        current = Files.newOutputStream(f);
+        currentFile = c.getFile();
+      }
+      c.getData().writeTo(current);
+      crc.update(c.getData().asReadOnlyByteBuffer());
+    } catch (IOException e) {
+      fail("writing the snapshot failed: " + e.getMessage());
+    }
+  }
+
+  private void closeCurrent() throws IOException {
+    if (current != null) {
+      current.close();
+      current = null;
+    }
+  }
+
+  private void fsyncTree() throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.toList()) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+          ch.force(true);
+        }
+      }
+    }
+  }
+
+  private void fail(String why) {
+    failed = true;
+    try {
+      closeCurrent();
+    } catch (IOException ignored) {
+      // the directory is removed below
+    }
+    SnapshotSender.deleteTree(dir);
+    ack.onError(Status.DATA_LOSS.withDescription(why).asRuntimeException());
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    failed = true;
+    try {
+      closeCurrent();
+    } catch (IOException ignored) {
+      // removed below
+    }
+    SnapshotSender.deleteTree(dir);
+  }
+
+  @Override
+  public void onCompleted() {
+    // the ack is sent once the snapshot is installed
+  }
+}
