@@ -1,9 +1,9 @@
 package io.cairn.server;
 
 import io.cairn.proto.etcdserverpb.AuthGrpc;
-import io.cairn.proto.etcdserverpb.LeaseGrpc;
-import io.cairn.proto.v3electionpb.ElectionGrpc;
-import io.cairn.proto.v3lockpb.LockGrpc;
+import io.cairn.server.concurrency.ConcurrencyServices;
+import io.cairn.server.lease.LeaseSettings;
+import io.cairn.server.lease.Leases;
 import io.cairn.server.api.ClusterService;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
@@ -19,6 +19,8 @@ import io.cairn.server.cluster.MemberIds;
 import io.cairn.server.cluster.ClusterMembers;
 import io.cairn.server.cluster.MemberInfo;
 import io.cairn.server.api.HasLeaderInterceptor;
+import io.cairn.server.api.MembershipChanges;
+import io.cairn.server.cluster.ClusterJoin;
 import io.cairn.server.peer.PeerListener;
 import io.cairn.server.peer.PeerService;
 import io.cairn.gateway.GatewayOptions;
@@ -49,9 +51,13 @@ public final class CairnServer implements AutoCloseable {
   private final ClientListener listener;
   private final ScheduledExecutorService scheduler;
   private final PeerListener peerListener;
+  private final Leases leases;
+  private final ConcurrencyServices concurrency;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
-      ScheduledExecutorService scheduler, PeerListener peerListener) {
+      ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency) {
+    this.leases = leases;
+    this.concurrency = concurrency;
     this.scheduler = scheduler;
     this.peerListener = peerListener;
     this.store = store;
@@ -63,7 +69,10 @@ public final class CairnServer implements AutoCloseable {
   public static CairnServer start(ServerConfig cfg) throws IOException {
     Path memberDir = cfg.dataDir.resolve("member");
     Files.createDirectories(memberDir);
-    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir, derive(cfg));
+    boolean joining = cfg.initialClusterState.equals("existing")
+        && !io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
+    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir,
+        joining ? ClusterJoin.discover(cfg) : derive(cfg));
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
@@ -77,11 +86,12 @@ public final class CairnServer implements AutoCloseable {
     });
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
-    ClusterMembers members = new ClusterMembers(self, bootstrapMembers(cfg));
+    ClusterMembers members = new ClusterMembers(self);
     ServerMetrics[] metricsRef = new ServerMetrics[1];
     RaftMember member;
     try {
-      member = new RaftMember(identity.memberId(), identity.clusterId(), initialMemberIds(cfg), members.peerUrls(),
+      member = new RaftMember(identity.memberId(), identity.clusterId(),
+          joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()),
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote),
@@ -96,9 +106,11 @@ public final class CairnServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    members.attach(member.transport());
+    members.attach(member.membership(), member.transport());
     PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
         new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
+            () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
+                .setClusterId(identity.clusterId()).build(),
             memberDir.resolve("snap"), member::installSnapshot));
     try {
       peerListener.start();
@@ -112,22 +124,33 @@ public final class CairnServer implements AutoCloseable {
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
-    proposer.onApplied(watchHub::wake);
+    Leases leases = Leases.start(store, proposer, member, headers,
+        LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint));
+    ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases);
+    proposer.onApplied(() -> {
+      watchHub.wake();
+      concurrency.wake();
+    });
 
     List<BindableService> services = List.of(
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
         new MaintenanceService(store, member, headers, cfg.quotaBackendBytes, member::moveLeader),
-        new ClusterService(members::list, headers),
+        new ClusterService(members::list, headers,
+            new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck),
+            member::readBarrier),
         new WatchService(watchHub),
+        leases.service(),
         // not built yet: every method answers UNIMPLEMENTED, never a fake success
-        new LeaseGrpc.LeaseImplBase() {},
         new AuthGrpc.AuthImplBase() {},
-        new LockGrpc.LockImplBase() {},
-        new ElectionGrpc.ElectionImplBase() {});
+        concurrency.lock(),
+        concurrency.election());
     ServerMetrics metrics = new ServerMetrics(member, store,
         cfg.quotaBackendBytes <= 0 ? 2L << 30 : cfg.quotaBackendBytes, member::pendingProposals);
     metricsRef[0] = metrics;
-    member.onLeaderChange(metrics::leaderChanged);
+    member.onLeaderChange(() -> {
+      metrics.leaderChanged();
+      leases.leaderChanged();
+    });
     MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier);
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
@@ -137,6 +160,8 @@ public final class CairnServer implements AutoCloseable {
     try {
       listener.start();
     } catch (IOException e) {
+      concurrency.close();
+      leases.close();
       watchHub.close();
       peerListener.close();
       proposer.close();
@@ -145,19 +170,29 @@ public final class CairnServer implements AutoCloseable {
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
-    return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener);
+    return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency);
   }
 
-  static List<MemberInfo> bootstrapMembers(ServerConfig cfg) {
-    List<MemberInfo> out = new java.util.ArrayList<>();
-    cfg.initialCluster.forEach((name, urls) -> out.add(
-        new MemberInfo(MemberIds.memberId(urls, cfg.initialClusterToken), name, urls, List.of(), false)));
+  /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
+  static List<io.cairn.proto.serverpb.MemberRecord> bootstrapRecords(ServerConfig cfg) {
+    List<io.cairn.proto.serverpb.MemberRecord> out = new java.util.ArrayList<>();
+    cfg.initialCluster.forEach((name, urls) -> out.add(io.cairn.proto.serverpb.MemberRecord.newBuilder()
+        .setId(MemberIds.memberId(urls, cfg.initialClusterToken)).setName(name)
+        .addAllPeerUrls(urls.stream().map(java.net.URI::toString).toList()).build()));
+    out.sort((a, b) -> Long.compareUnsigned(a.getId(), b.getId()));
     return out;
   }
 
-  static List<Long> initialMemberIds(ServerConfig cfg) {
-    return cfg.initialCluster.values().stream()
-        .map(urls -> MemberIds.memberId(urls, cfg.initialClusterToken)).sorted(Long::compareUnsigned).toList();
+  /** The other --initial-cluster members' peer URLs: whom to reach before the membership is known. */
+  static java.util.Map<Long, java.net.URI> peerUrls(ServerConfig cfg, long self) {
+    java.util.Map<Long, java.net.URI> out = new java.util.LinkedHashMap<>();
+    cfg.initialCluster.forEach((name, urls) -> {
+      long id = MemberIds.memberId(urls, cfg.initialClusterToken);
+      if (id != self && !urls.isEmpty() && !urls.equals(cfg.initialAdvertisePeerUrls)) {
+        out.put(id, urls.get(0));
+      }
+    });
+    return out;
   }
 
   /** etcd's bootstrap ids: this member from its advertised peer URLs, the cluster from every initial member. */
@@ -182,6 +217,8 @@ public final class CairnServer implements AutoCloseable {
   public void close() {
     LOG.info("stopping");
     listener.close();
+    concurrency.close();
+    leases.close();
     watchHub.close();
     proposer.close(); // a leader hands off leadership first, while peers still hear from it
     peerListener.close();

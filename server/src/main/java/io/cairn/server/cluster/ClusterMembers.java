@@ -1,6 +1,7 @@
 package io.cairn.server.cluster;
 
 import io.cairn.proto.serverpb.MemberAttributes;
+import io.cairn.proto.serverpb.MemberRecord;
 import io.cairn.server.peer.PeerTransport;
 import java.net.URI;
 import java.util.ArrayList;
@@ -9,38 +10,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The members as MemberList shows them: ids, names and peer URLs from the bootstrap configuration,
- * client URLs as each member reports them over the peer connection (cached; a member that has
- * never answered is listed without a name or client URLs, as etcd lists an unstarted member).
+ * The members as MemberList shows them: ids, peer URLs and learner flags from the replicated
+ * membership; names and client URLs as each member reports them over the peer connection (cached).
+ * A member that never answered is listed with an empty name and no client URLs, which etcdctl
+ * prints as "unstarted", as with etcd.
  */
 public final class ClusterMembers {
   private final MemberInfo self;
-  private final List<MemberInfo> bootstrap;
   private final Map<Long, MemberAttributes> known = new ConcurrentHashMap<>();
+  private volatile Membership membership;
   private volatile PeerTransport transport;
 
-  public ClusterMembers(MemberInfo self, List<MemberInfo> bootstrap) {
+  public ClusterMembers(MemberInfo self) {
     this.self = self;
-    this.bootstrap = bootstrap;
   }
 
-  public void attach(PeerTransport transport) {
+  public void attach(Membership membership, PeerTransport transport) {
+    this.membership = membership;
     this.transport = transport;
   }
 
   public MemberInfo self() {
     return self;
-  }
-
-  /** Peer ids to their first peer URL, for the transport. */
-  public Map<Long, URI> peerUrls() {
-    Map<Long, URI> m = new java.util.LinkedHashMap<>();
-    for (MemberInfo mi : bootstrap) {
-      if (mi.id() != self.id()) {
-        m.put(mi.id(), mi.peerUrls().get(0));
-      }
-    }
-    return m;
   }
 
   public MemberAttributes selfAttributes(long clusterId) {
@@ -52,25 +43,39 @@ public final class ClusterMembers {
 
   public List<MemberInfo> list() {
     List<MemberInfo> out = new ArrayList<>();
+    Membership m = membership;
     PeerTransport t = transport;
-    for (MemberInfo mi : bootstrap) {
-      if (mi.id() == self.id()) {
-        out.add(self);
+    for (MemberRecord r : m == null ? List.<MemberRecord>of() : m.members()) {
+      List<URI> peerUrls = r.getPeerUrlsList().stream().map(URI::create).toList();
+      if (r.getId() == self.id()) {
+        out.add(new MemberInfo(self.id(), self.name(), peerUrls, self.clientUrls(), r.getIsLearner()));
         continue;
       }
-      MemberAttributes a = t == null ? null : t.attributes(mi.id());
+      MemberAttributes a = t == null ? null : t.attributes(r.getId());
       if (a != null) {
-        known.put(mi.id(), a);
+        known.put(r.getId(), a);
       } else {
-        a = known.get(mi.id());
+        a = known.get(r.getId());
       }
       if (a == null) {
-        out.add(new MemberInfo(mi.id(), "", mi.peerUrls(), List.of(), false));
+        out.add(new MemberInfo(r.getId(), "", peerUrls, List.of(), r.getIsLearner()));
       } else {
-        out.add(new MemberInfo(mi.id(), a.getName(), mi.peerUrls(),
-            a.getClientUrlsList().stream().map(URI::create).toList(), false));
+        out.add(new MemberInfo(r.getId(), a.getName(), peerUrls,
+            a.getClientUrlsList().stream().map(URI::create).toList(), r.getIsLearner()));
       }
     }
     return out;
+  }
+
+  /** A member's client URLs as last reported (for forwarding to the leader), or empty. */
+  public List<URI> clientUrls(long id) {
+    if (id == self.id()) {
+      return self.clientUrls();
+    }
+    MemberAttributes a = known.get(id);
+    if (a == null && transport != null) {
+      a = transport.attributes(id);
+    }
+    return a == null ? List.of() : a.getClientUrlsList().stream().map(URI::create).toList();
   }
 }

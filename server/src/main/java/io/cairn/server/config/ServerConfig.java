@@ -40,8 +40,11 @@ public final class ServerConfig {
   public final boolean unsafeNoFsync;
   public final int maxSnapshots;
   public final boolean preVote;
+  public final boolean strictReconfigCheck;
   public final String cors;
   public final String hostWhitelist;
+  /** Lease checkpointing: {@code --experimental-enable-lease-checkpoint} or feature gate {@code LeaseCheckpoint=true}. */
+  public final boolean leaseCheckpoint;
 
   private ServerConfig(Map<String, String> v) throws FlagException {
     name = v.get("name");
@@ -86,8 +89,11 @@ public final class ServerConfig {
     unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
     maxSnapshots = (int) num("max-snapshots", v);
     preVote = Boolean.parseBoolean(v.get("pre-vote"));
+    strictReconfigCheck = Boolean.parseBoolean(v.get("strict-reconfig-check"));
     cors = v.get("cors");
     hostWhitelist = v.get("host-whitelist");
+    leaseCheckpoint = Boolean.parseBoolean(v.get("experimental-enable-lease-checkpoint"))
+        || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
     if (!initialCluster.containsKey(name)) {
       throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
     }
@@ -95,6 +101,20 @@ public final class ServerConfig {
 
   public static ServerConfig from(Map<String, String> values) throws FlagException {
     return new ServerConfig(values);
+  }
+
+  /** Whether {@code gate=true} is in etcd's comma-separated {@code --feature-gates} list. */
+  static boolean featureGate(String gates, String gate) {
+    if (gates == null) {
+      return false;
+    }
+    for (String part : gates.split(",")) {
+      String[] kv = part.split("=", 2);
+      if (kv.length == 2 && kv[0].trim().equals(gate)) {
+        return Boolean.parseBoolean(kv[1].trim());
+      }
+    }
+    return false;
   }
 
   private static long num(String flag, Map<String, String> v) throws FlagException {

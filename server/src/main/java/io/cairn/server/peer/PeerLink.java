@@ -24,6 +24,7 @@ final class PeerLink implements AutoCloseable {
   static final int QUEUE = 4096;
 
   private final long peerId;
+  private final URI url;
   private final ManagedChannel channel;
   private final ArrayBlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE);
   private final LongConsumer unreachable;
@@ -33,12 +34,17 @@ final class PeerLink implements AutoCloseable {
 
   PeerLink(long peerId, URI url, LongConsumer unreachable) {
     this.peerId = peerId;
+    this.url = url;
     this.unreachable = unreachable;
     this.channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
         .maxInboundMessageSize(Integer.MAX_VALUE).build();
     this.sender = new Thread(this::run, "cairn-peer-" + Long.toHexString(peerId));
     this.sender.setDaemon(true);
     this.sender.start();
+  }
+
+  URI url() {
+    return url;
   }
 
   ManagedChannel channel() {

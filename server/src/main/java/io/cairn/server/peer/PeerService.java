@@ -16,8 +16,12 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   private final java.nio.file.Path incoming;
   private final SnapshotReceiver.Installer installer;
 
-  public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self, java.nio.file.Path incoming,
+  private final Supplier<io.cairn.proto.serverpb.Membership> membership;
+
+  public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self,
+      Supplier<io.cairn.proto.serverpb.Membership> membership, java.nio.file.Path incoming,
       SnapshotReceiver.Installer installer) {
+    this.membership = membership;
     this.toRaft = toRaft;
     this.self = self;
     this.incoming = incoming;
@@ -47,6 +51,13 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
         ack.onCompleted();
       }
     };
+  }
+
+  @Override
+  public void members(io.cairn.proto.serverpb.MembersRequest req,
+      StreamObserver<io.cairn.proto.serverpb.Membership> out) {
+    out.onNext(membership.get());
+    out.onCompleted();
   }
 
   @Override

@@ -14,7 +14,8 @@ import java.util.function.LongConsumer;
 
 /** Sends Raft messages to the other members, one {@link PeerLink} each. */
 public final class PeerTransport implements AutoCloseable {
-  private final Map<Long, PeerLink> links = new HashMap<>();
+  private final Map<Long, PeerLink> links = new java.util.concurrent.ConcurrentHashMap<>();
+  private final LongConsumer unreachable;
   private final SnapshotSender.Checkpointer checkpointer;
   private final SnapshotSender.Outcome snapshotOutcome;
   /** Peers with a snapshot on its way: at most one each. */
@@ -28,6 +29,7 @@ public final class PeerTransport implements AutoCloseable {
    */
   public PeerTransport(Map<Long, URI> peers, LongConsumer unreachable, SnapshotSender.Checkpointer checkpointer,
       SnapshotSender.Outcome snapshotOutcome) {
+    this.unreachable = unreachable;
     peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable)));
     this.checkpointer = checkpointer;
     this.snapshotOutcome = snapshotOutcome;
@@ -54,6 +56,33 @@ public final class PeerTransport implements AutoCloseable {
         continue;
       }
       link.offer(m);
+    }
+  }
+
+  /**
+   * Follows the applied membership: links to members added since, none to members removed, a new
+   * link when a member's peer URL changed.
+   */
+  public synchronized void sync(List<io.cairn.proto.serverpb.MemberRecord> members, long selfId) {
+    java.util.Set<Long> wanted = new java.util.HashSet<>();
+    for (io.cairn.proto.serverpb.MemberRecord r : members) {
+      if (r.getId() == selfId || r.getPeerUrlsCount() == 0) {
+        continue;
+      }
+      wanted.add(r.getId());
+      URI url = URI.create(r.getPeerUrls(0));
+      PeerLink cur = links.get(r.getId());
+      if (cur == null || !cur.url().equals(url)) {
+        if (cur != null) {
+          cur.close();
+        }
+        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable));
+      }
+    }
+    for (Long id : new java.util.ArrayList<>(links.keySet())) {
+      if (!wanted.contains(id) && !members.isEmpty()) {
+        links.remove(id).close();
+      }
     }
   }
 

@@ -45,8 +45,8 @@ final class DurableLog implements AutoCloseable {
    * at term 1, committed. A restarting member loads the newest valid snapshot the WAL still covers
    * (falling back to older ones) and the entries after it.
    */
-  static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata, List<Long> initialMembers,
-      LongConsumer fsyncNanos) throws IOException {
+  static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata,
+      List<io.cairn.proto.serverpb.MemberRecord> initialMembers, LongConsumer fsyncNanos) throws IOException {
     SnapshotFiles snaps = new SnapshotFiles(snapDir, maxSnapshots);
     boolean restart = Wal.exists(walDir);
     Wal wal = Wal.open(walDir, WalOptions.defaults().withMetadata(metadata).withFsyncListener(fsyncNanos));
@@ -89,12 +89,19 @@ final class DurableLog implements AutoCloseable {
     }
   }
 
-  private static DurableLog bootstrap(Wal wal, SnapshotFiles snaps, List<Long> members) throws IOException {
+  private static DurableLog bootstrap(Wal wal, SnapshotFiles snaps, List<io.cairn.proto.serverpb.MemberRecord> members)
+      throws IOException {
+    if (members.isEmpty()) {
+      // joining an existing cluster: the log and the configuration come from the leader
+      wal.sync();
+      LOG.info("new raft log for a member joining an existing cluster");
+      return new DurableLog(new MemoryRaftStorage(), wal, snaps);
+    }
     List<Entry> entries = new ArrayList<>();
     long index = 0;
-    for (long id : members) {
+    for (io.cairn.proto.serverpb.MemberRecord m : members) {
       ConfChange cc = ConfChange.newBuilder().setType(io.cairn.proto.raftpb.ConfChangeType.ADD_NODE)
-          .setNodeId(id).build();
+          .setNodeId(m.getId()).setContext(m.toByteString()).build();
       entries.add(Entry.newBuilder().setTerm(1).setIndex(++index).setType(Entry.Type.CONF_CHANGE)
           .setData(cc.toByteString()).build());
     }
@@ -159,11 +166,11 @@ final class DurableLog implements AutoCloseable {
    * Records a snapshot at {@code index} (the store is durable through it) and drops the log behind
    * it: snapshot file first, then the WAL marker, then the memory log and old WAL segments.
    */
-  void snapshotAt(long index, ConfState cs) throws IOException {
+  void snapshotAt(long index, ConfState cs, ByteString membership) throws IOException {
     if (index <= snapshotIndex()) {
       return;
     }
-    Snapshot snap = memory.createSnapshot(index, cs, ByteString.EMPTY);
+    Snapshot snap = memory.createSnapshot(index, cs, membership);
     snapshots.save(snap);
     wal.save(List.of(), null, new WalSnapshot(index, snap.getMetadata().getTerm()), true);
     memory.compact(index);

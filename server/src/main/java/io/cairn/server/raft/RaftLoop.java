@@ -135,6 +135,16 @@ final class RaftLoop implements AutoCloseable {
     inbox.add(() -> readsToIssue.add(f));
   }
 
+  /** On the raft thread only (inside a posted task). */
+  void proposeConfChange(io.cairn.proto.raftpb.ConfChange cc) {
+    node.proposeConfChange(cc);
+  }
+
+  /** On the raft thread only (inside a posted task). */
+  io.cairn.raft.Status status() {
+    return node.status();
+  }
+
   void transferLeader(long to) {
     inbox.add(() -> node.transferLeader(to));
   }
@@ -151,10 +161,10 @@ final class RaftLoop implements AutoCloseable {
   }
 
   /** From the apply thread: the store is durable through {@code index}; compact the log behind it. */
-  void snapshotAt(long index) {
+  void snapshotAt(long index, com.google.protobuf.ByteString membership) {
     inbox.add(() -> {
       try {
-        log.snapshotAt(index, confState);
+        log.snapshotAt(index, confState, membership);
         LOG.info("snapshot at index {}; log compacted", index);
       } catch (Exception e) {
         LOG.error("snapshot at index {} failed", index, e);

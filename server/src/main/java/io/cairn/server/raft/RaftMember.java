@@ -12,6 +12,8 @@ import io.cairn.server.apply.Proposer;
 import io.cairn.server.apply.RequestApplier;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.server.peer.PeerTransport;
+import io.cairn.proto.serverpb.MemberRecord;
+import io.cairn.server.cluster.Membership;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -56,13 +58,15 @@ public final class RaftMember implements Proposer, MemberState {
   private final ConcurrentHashMap<Long, CompletableFuture<Message>> waits = new ConcurrentHashMap<>();
   private final RequestIds ids;
   private final PeerTransport transport;
+  private final Membership membership;
+  private final ConcurrentHashMap<Long, CompletableFuture<List<MemberRecord>>> confWaits = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> ticker;
   private volatile long lastSnapshotIndex;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
 
-  public RaftMember(long memberId, long clusterId, List<Long> initialMembers, Map<Long, URI> peers,
+  public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
       LongConsumer walFsyncNanos) throws IOException {
     this.memberId = memberId;
@@ -81,6 +85,17 @@ public final class RaftMember implements Proposer, MemberState {
         metadata, initialMembers, walFsyncNanos);
     long snapIndex = log.snapshotIndex();
     this.lastSnapshotIndex = snapIndex;
+    this.membership = Membership.fromSnapshot(log.memory.snapshot().getData());
+    if (!membership.members().isEmpty()) {
+      // after bootstrap the flags no longer say who the members are; the snapshot (then the log) does
+      Map<Long, URI> fromSnapshot = new java.util.LinkedHashMap<>();
+      membership.members().forEach(r -> {
+        if (r.getId() != memberId && r.getPeerUrlsCount() > 0) {
+          fromSnapshot.put(r.getId(), URI.create(r.getPeerUrls(0)));
+        }
+      });
+      peers = fromSnapshot;
+    }
     int electionTicks = (int) Math.max(2, settings.electionMs() / settings.heartbeatMs());
     RaftConfig config = RaftConfig.builder(memberId).electionTick(electionTicks).heartbeatTick(1)
         // raft re-delivers every entry after the snapshot; the store skips those it already holds
@@ -93,16 +108,68 @@ public final class RaftMember implements Proposer, MemberState {
     raftRef[0] = raft;
     apply.onApplied(this::afterApply);
     Path snapDir = memberDir.resolve("snap");
-    this.transport = peers.isEmpty() ? null
-        : new PeerTransport(peers, raft::reportUnreachable,
+    this.transport = new PeerTransport(peers, raft::reportUnreachable,
             () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
   }
 
+  /** On the apply thread: membership first (so the transport can reach a new member), then Raft. */
   private void applyConfChange(ConfChangeV2 cc, long index) {
+    membership.apply(cc);
+    if (transport != null) {
+      transport.sync(membership.members(), memberId);
+    }
     raft.applyConfChange(cc);
+    for (var c : cc.getChangesList()) {
+      CompletableFuture<List<MemberRecord>> w = confWaits.remove(c.getNodeId());
+      if (w != null) {
+        w.complete(membership.members());
+      }
+    }
+    if (membership.isRemoved(memberId)) {
+      LOG.error("this member ({}) was removed from the cluster; it no longer takes part", Long.toHexString(memberId));
+    }
+  }
+
+  public Membership membership() {
+    return membership;
+  }
+
+  /**
+   * Proposes a membership change and completes with the membership once it is applied here (or
+   * fails after the request timeout).
+   */
+  public CompletableFuture<List<MemberRecord>> changeMembership(io.cairn.proto.raftpb.ConfChange cc) {
+    CompletableFuture<List<MemberRecord>> f = new CompletableFuture<>();
+    confWaits.put(cc.getNodeId(), f);
+    raft.post(() -> {
+      try {
+        raftNodeProposeConfChange(cc);
+      } catch (io.cairn.raft.RaftException e) {
+        confWaits.remove(cc.getNodeId());
+        f.completeExceptionally(EtcdErrors.unavailable(e.code() == io.cairn.raft.RaftException.Code.PROPOSAL_DROPPED
+            ? EtcdErrors.NO_LEADER : e.getMessage()));
+      }
+    });
+    return f.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(err -> {
+          confWaits.remove(cc.getNodeId());
+          return CompletableFuture.failedFuture(err instanceof TimeoutException
+              ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err);
+        });
+  }
+
+  private void raftNodeProposeConfChange(io.cairn.proto.raftpb.ConfChange cc) {
+    raft.proposeConfChange(cc);
+  }
+
+  /** Leader only: the match index of every peer and the leader's last index, for promote checks. */
+  public CompletableFuture<io.cairn.raft.Status> raftStatus() {
+    CompletableFuture<io.cairn.raft.Status> f = new CompletableFuture<>();
+    raft.post(() -> f.complete(raft.status()));
+    return f;
   }
 
   /** On the apply thread after a batch: wake watchers; snapshot every --snapshot-count entries. */
@@ -113,7 +180,7 @@ public final class RaftMember implements Proposer, MemberState {
       // The store must be durable through `applied` before the log behind it may go.
       store.flush();
       lastSnapshotIndex = applied;
-      raft.snapshotAt(applied);
+      raft.snapshotAt(applied, membership.toSnapshot());
     }
   }
 
@@ -204,6 +271,10 @@ public final class RaftMember implements Proposer, MemberState {
     apply.post(() -> {
       try {
         store.restoreFrom(checkpoint);
+        membership.restore(msgSnap.getSnapshot().getData());
+        if (transport != null) {
+          transport.sync(membership.members(), memberId);
+        }
         apply.raiseApplied(store.consistentIndex());
         LOG.info("installed a snapshot from {}: store at raft index {}, revision {}",
             Long.toHexString(msgSnap.getFrom()), store.consistentIndex(), store.currentRevision());
@@ -232,7 +303,7 @@ public final class RaftMember implements Proposer, MemberState {
    * until it is gone, so clients see a leader change of milliseconds rather than an election.
    */
   private void handOffLeadership() {
-    if (transport == null || raft.leader != memberId) {
+    if (raft.leader != memberId || membership.members().stream().filter(r -> !r.getIsLearner()).count() < 2) {
       return;
     }
     raft.transferToBestPeer();

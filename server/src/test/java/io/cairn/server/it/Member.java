@@ -59,6 +59,15 @@ final class Member implements AutoCloseable {
     return start("etcd", dir, new ArrayList<>(List.of(ETCD)), Map.of(), extraFlags);
   }
 
+  /** A Cairn member configured only through ETCD_* variables (as `etcdctl member add` prints them). */
+  static Member cairnWithEnvOnly(Path dir, Map<String, String> env, int clientPort, int peerPort) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar",
+        System.getProperty("cairn.jar", "target/cairn.jar")));
+    Member m = new Member("cairn", dir.resolve(env.getOrDefault("ETCD_NAME", "joined")), cmd, clientPort, peerPort, env);
+    m.startProcess();
+    return m;
+  }
+
   /**
    * {@code n} Cairn members bootstrapped together from one --initial-cluster; started in order
    * (each opens its client port before the cluster has a leader).

@@ -1,0 +1,181 @@
+package io.cairn.server.api;
+
+import io.cairn.proto.etcdserverpb.ClusterGrpc;
+import io.cairn.proto.etcdserverpb.Member;
+import io.cairn.proto.etcdserverpb.MemberPromoteRequest;
+import io.cairn.proto.raftpb.ConfChange;
+import io.cairn.proto.raftpb.ConfChangeType;
+import io.cairn.proto.serverpb.MemberRecord;
+import io.cairn.server.cluster.ClusterMembers;
+import io.cairn.server.cluster.MemberIds;
+import io.cairn.server.raft.RaftMember;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * etcd's membership changes with its checks and errors: URL validation, duplicate peer URLs, one
+ * learner at most, --strict-reconfig-check (never leave fewer started voters than a quorum), and
+ * promotion only of a learner in sync with the leader. Each change is one Raft ConfChange.
+ */
+public final class MembershipChanges {
+  static final String BAD_URLS = "etcdserver: given member URLs are invalid";
+  static final String PEER_URL_EXISTS = "etcdserver: Peer URLs already exists";
+  static final String NOT_ENOUGH_STARTED = "etcdserver: re-configuration failed due to not enough started members";
+  static final String TOO_MANY_LEARNERS = "etcdserver: too many learner members in cluster";
+  static final String NOT_LEARNER = "etcdserver: can only promote a learner member";
+  static final String LEARNER_NOT_READY = "etcdserver: can only promote a learner member which is in sync with leader";
+
+  private final RaftMember raft;
+  private final ClusterMembers members;
+  private final String token;
+  private final boolean strict;
+
+  public MembershipChanges(RaftMember raft, ClusterMembers members, String token, boolean strictReconfigCheck) {
+    this.raft = raft;
+    this.members = members;
+    this.token = token;
+    this.strict = strictReconfigCheck;
+  }
+
+  CompletableFuture<Member> add(List<String> peerUrls, boolean learner) {
+    List<URI> urls = new ArrayList<>();
+    try {
+      for (String s : peerUrls) {
+        URI u = new URI(s);
+        if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
+          throw new IllegalArgumentException(s);
+        }
+        urls.add(u);
+      }
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(EtcdErrors.invalidArgument(BAD_URLS));
+    }
+    if (urls.isEmpty()) {
+      return CompletableFuture.failedFuture(EtcdErrors.invalidArgument(BAD_URLS));
+    }
+    List<MemberRecord> current = raft.membership().members();
+    for (MemberRecord r : current) {
+      for (URI u : urls) {
+        if (r.getPeerUrlsList().contains(u.toString())) {
+          return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(PEER_URL_EXISTS));
+        }
+      }
+    }
+    if (learner && current.stream().anyMatch(MemberRecord::getIsLearner)) {
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(TOO_MANY_LEARNERS));
+    }
+    long voters = current.stream().filter(r -> !r.getIsLearner()).count();
+    if (strict && !learner && startedVoters() < quorum(voters + 1)) {
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(NOT_ENOUGH_STARTED));
+    }
+    // etcd: the id of an added member also hashes the time, so re-adding the same URLs gives a new id
+    long id = MemberIds.memberId(urls, token + (System.currentTimeMillis() / 1000));
+    MemberRecord rec = MemberRecord.newBuilder().setId(id).setIsLearner(learner)
+        .addAllPeerUrls(urls.stream().map(URI::toString).toList()).build();
+    ConfChange cc = ConfChange.newBuilder().setType(learner ? ConfChangeType.ADD_LEARNER_NODE : ConfChangeType.ADD_NODE)
+        .setNodeId(id).setContext(rec.toByteString()).build();
+    return raft.changeMembership(cc).thenApply(after -> Member.newBuilder().setID(id).setIsLearner(learner)
+        .addAllPeerURLs(rec.getPeerUrlsList()).build());
+  }
+
+  CompletableFuture<Void> remove(long id) {
+    MemberRecord r = raft.membership().get(id);
+    if (r == null) {
+      return CompletableFuture.failedFuture(io.grpc.Status.NOT_FOUND.withDescription(EtcdErrors.MEMBER_NOT_FOUND)
+          .asRuntimeException());
+    }
+    if (strict && !r.getIsLearner()) {
+      long voters = raft.membership().members().stream().filter(m -> !m.getIsLearner()).count();
+      long startedAfter = startedVoters() - (isStarted(id) ? 1 : 0);
+      if (startedAfter < quorum(voters - 1)) {
+        return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(NOT_ENOUGH_STARTED));
+      }
+    }
+    return raft.changeMembership(ConfChange.newBuilder().setType(ConfChangeType.REMOVE_NODE).setNodeId(id).build())
+        .thenApply(x -> null);
+  }
+
+  CompletableFuture<Void> update(long id, List<String> peerUrls) {
+    MemberRecord r = raft.membership().get(id);
+    if (r == null) {
+      return CompletableFuture.failedFuture(io.grpc.Status.NOT_FOUND.withDescription(EtcdErrors.MEMBER_NOT_FOUND)
+          .asRuntimeException());
+    }
+    for (String s : peerUrls) {
+      try {
+        URI u = new URI(s);
+        if (u.getHost() == null || u.getPort() < 0) {
+          throw new IllegalArgumentException(s);
+        }
+      } catch (Exception e) {
+        return CompletableFuture.failedFuture(EtcdErrors.invalidArgument(BAD_URLS));
+      }
+    }
+    MemberRecord rec = r.toBuilder().clearPeerUrls().addAllPeerUrls(peerUrls).build();
+    return raft.changeMembership(ConfChange.newBuilder().setType(ConfChangeType.UPDATE_NODE).setNodeId(id)
+        .setContext(rec.toByteString()).build()).thenApply(x -> null);
+  }
+
+  CompletableFuture<Void> promote(long id) {
+    MemberRecord r = raft.membership().get(id);
+    if (r == null) {
+      return CompletableFuture.failedFuture(io.grpc.Status.NOT_FOUND.withDescription(EtcdErrors.MEMBER_NOT_FOUND)
+          .asRuntimeException());
+    }
+    if (!r.getIsLearner()) {
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(NOT_LEARNER));
+    }
+    if (raft.leaderId() != raft.memberId()) {
+      return forwardPromote(id);
+    }
+    return raft.raftStatus().thenCompose(st -> {
+      var pr = st.progress().get(id);
+      long leaderLast = st.progress().get(raft.memberId()).match();
+      // etcd: a learner is ready once its log is within 10% of the leader's
+      if (pr == null || pr.match() < leaderLast * 0.9) {
+        return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(LEARNER_NOT_READY));
+      }
+      MemberRecord rec = r.toBuilder().setIsLearner(false).build();
+      return raft.changeMembership(ConfChange.newBuilder().setType(ConfChangeType.ADD_NODE).setNodeId(id)
+          .setContext(rec.toByteString()).build()).thenApply(x -> (Void) null);
+    });
+  }
+
+  /** etcd forwards a promote to the leader, which alone knows how far the learner got. */
+  private CompletableFuture<Void> forwardPromote(long id) {
+    long leader = raft.leaderId();
+    List<URI> urls = leader == 0 ? List.of() : members.clientUrls(leader);
+    if (urls.isEmpty()) {
+      return CompletableFuture.failedFuture(EtcdErrors.unavailable(EtcdErrors.NO_LEADER));
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      ManagedChannel ch = ManagedChannelBuilder.forAddress(urls.get(0).getHost(), urls.get(0).getPort())
+          .usePlaintext().build();
+      try {
+        ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .memberPromote(MemberPromoteRequest.newBuilder().setID(id).build());
+        return null;
+      } finally {
+        ch.shutdownNow();
+      }
+    });
+  }
+
+  private static long quorum(long voters) {
+    return voters / 2 + 1;
+  }
+
+  private boolean isStarted(long id) {
+    return id == raft.memberId() || members.list().stream().anyMatch(m -> m.id() == id && !m.name().isEmpty());
+  }
+
+  /** Voters that have answered over the peer connection (etcd: members that published their name). */
+  private long startedVoters() {
+    return members.list().stream().filter(m -> !m.learner() && !m.name().isEmpty()).count();
+  }
+}

@@ -1,0 +1,113 @@
+package io.cairn.server.concurrency;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits for conditions on the store without sleeping: a condition is checked when it is registered and again after
+ * every applied batch ({@link #wake}, coalesced), on this class's own {@code cairn-concurrency} thread, which also
+ * runs the lock and election services' continuations ({@link #executor}). A wait whose future was completed by
+ * someone else (a cancelled call) is dropped at the next check.
+ */
+final class StoreWaiter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreWaiter.class);
+
+  private record Wait(BooleanSupplier condition, CompletableFuture<Void> done) {}
+
+  private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+  private final AtomicBoolean wakePending = new AtomicBoolean();
+  private final List<Wait> waits = new ArrayList<>(); // owned by the thread
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  StoreWaiter() {
+    thread = new Thread(this::run, "cairn-concurrency");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Runs tasks on the waiter's thread, in order. */
+  Executor executor() {
+    return tasks::add;
+  }
+
+  /** After the store applied something (any thread; cheap). */
+  void wake() {
+    if (wakePending.compareAndSet(false, true)) {
+      tasks.add(this::checkAll);
+    }
+  }
+
+  /** Completes once {@code condition} holds; {@code cancel} completing first fails it with a CancellationException. */
+  CompletableFuture<Void> await(BooleanSupplier condition, CompletableFuture<?> cancel) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    cancel.whenComplete((x, e) -> f.completeExceptionally(new CancellationException("call cancelled")));
+    tasks.add(() -> {
+      if (!f.isDone() && !check(new Wait(condition, f))) {
+        waits.add(new Wait(condition, f));
+      }
+    });
+    return f;
+  }
+
+  int pending() {
+    return waits.size();
+  }
+
+  /** True when the wait is over (satisfied, failed, or completed elsewhere). */
+  private static boolean check(Wait w) {
+    if (w.done().isDone()) {
+      return true;
+    }
+    try {
+      if (w.condition().getAsBoolean()) {
+        w.done().complete(null);
+        return true;
+      }
+      return false;
+    } catch (RuntimeException e) {
+      w.done().completeExceptionally(e);
+      return true;
+    }
+  }
+
+  private void checkAll() {
+    wakePending.set(false);
+    for (Iterator<Wait> it = new ArrayList<>(waits).iterator(); it.hasNext(); ) {
+      Wait w = it.next();
+      if (check(w)) {
+        waits.remove(w);
+      }
+    }
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        tasks.take().run();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("concurrency task failed", e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    for (Wait w : new ArrayList<>(waits)) {
+      w.done().completeExceptionally(new CancellationException("server stopping"));
+    }
+  }
+}
