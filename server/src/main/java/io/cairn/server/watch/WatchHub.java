@@ -37,6 +37,9 @@ public final class WatchHub implements AutoCloseable {
   private final HistoryReader history;
   private final Thread thread;
   private volatile boolean running = true;
+  /** A stream with unsynced watchers was skipped because its transport was not ready. */
+  private boolean behind;
+  static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes) {
     this.store = store;
@@ -90,6 +93,11 @@ public final class WatchHub implements AutoCloseable {
     while (running) {
       try {
         long wait = Math.max(0, nextTick - System.nanoTime());
+        if (behind) {
+          // some stream was not ready: its onReady should wake us, but re-check soon regardless so
+          // a missed readiness notification can never strand a watcher behind its cursor
+          wait = Math.min(wait, RECHECK_NANOS);
+        }
         Runnable first = commands.poll(wait, TimeUnit.NANOSECONDS);
         wakePending.set(false);
         if (first != null) {
@@ -120,14 +128,17 @@ public final class WatchHub implements AutoCloseable {
     long cur = store.currentRevision();
     long compacted = store.compactRevision();
     history.startRound(cur);
+    behind = false;
     for (WatchStream s : new ArrayList<>(streams)) {
       for (Watcher w : s.snapshot()) {
+        if (w.synced(cur)) {
+          continue;
+        }
         if (!s.ready()) {
-          break; // resumes from the cursors when the transport drains (onReady wakes us)
+          behind = true; // resumes from the cursors when the transport drains (onReady wakes us)
+          break;
         }
-        if (!w.synced(cur)) {
-          deliver(s, w, cur, compacted);
-        }
+        deliver(s, w, cur, compacted);
       }
       if (s.ready()) {
         s.maybeSendProgress(headers.at(cur), cur);
