@@ -44,6 +44,9 @@ public final class Main {
       return;
     }
     setLogLevel(cfg.logLevel);
+    // grpc-java logs through java.util.logging: a client that goes away mid-stream is routine for a
+    // watch server, not a warning worth a stack trace (etcd logs nothing then)
+    java.util.logging.Logger.getLogger("io.grpc.netty").setLevel(java.util.logging.Level.SEVERE);
     Logger log = LoggerFactory.getLogger(Main.class);
     CairnServer server;
     try {
