@@ -10,6 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /** The {@code cairn} command: etcd's flags and ETCD_* variables in, a running member out; SIGTERM stops it cleanly. */
 public final class Main {
+  /** Held so the configured level sticks: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger GRPC_NETTY_LOG = java.util.logging.Logger.getLogger("io.grpc.netty");
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -46,7 +49,7 @@ public final class Main {
     setLogLevel(cfg.logLevel);
     // grpc-java logs through java.util.logging: a client that goes away mid-stream is routine for a
     // watch server, not a warning worth a stack trace (etcd logs nothing then)
-    java.util.logging.Logger.getLogger("io.grpc.netty").setLevel(java.util.logging.Level.SEVERE);
+    GRPC_NETTY_LOG.setLevel(java.util.logging.Level.SEVERE);
     Logger log = LoggerFactory.getLogger(Main.class);
     CairnServer server;
     try {
