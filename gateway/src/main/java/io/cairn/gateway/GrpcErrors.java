@@ -5,7 +5,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * gRPC status → HTTP status and JSON error bodies, as grpc-gateway v2 writes them (etcd 3.6):
- * unary {@code {"code":3,"message":"...","details":[]}}, streams {@code {"error":{...}}}.
+ * unary {@code {"code":3,"message":"..."}}, streams {@code {"error":{...}}}. The body is
+ * google.rpc.Status through etcd's marshaler (protojson, EmitUnpopulated false), so the empty
+ * {@code details} list is omitted, as etcd 3.4's {@code {"error":..,"message":..,"code":..}} omits it.
  */
 final class GrpcErrors {
   private GrpcErrors() {}
@@ -37,12 +39,12 @@ final class GrpcErrors {
     return cause != null && cause.getMessage() != null ? cause.getMessage() : "";
   }
 
-  /** google.rpc.Status in JSON, as the unary error body. */
+  /** google.rpc.Status in JSON, as the unary error body (no details: they are never set). */
   static String statusJson(Status.Code code, String message) {
     StringBuilder sb = new StringBuilder(64 + message.length());
     sb.append("{\"code\":").append(code.value()).append(",\"message\":");
     appendQuoted(sb, message);
-    return sb.append(",\"details\":[]}").toString();
+    return sb.append('}').toString();
   }
 
   /** A stream's error chunk, without the trailing newline. */

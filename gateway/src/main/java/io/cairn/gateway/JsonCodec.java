@@ -23,22 +23,44 @@ final class JsonCodec {
 
   private JsonCodec() {}
 
-  /** Decodes one request; a blank body is the empty request, as grpc-gateway treats io.EOF. */
+  /**
+   * Decodes one request as grpc-gateway does: Go's json.Decoder reads the first JSON value (its
+   * syntax errors and "unexpected EOF" are etcd's messages verbatim; anything after that value is
+   * ignored), then the value is unmarshalled into the message. A blank body is the empty request,
+   * as grpc-gateway treats io.EOF.
+   */
   static Message parse(byte[] json, Message prototype) throws BadJsonException {
-    String text = utf8(json);
-    if (text.isBlank()) {
+    byte[] value = GoJsonScanner.firstValue(json);
+    if (value == null) {
       return prototype;
     }
+    String text = utf8(value);
     Message.Builder builder = prototype.newBuilderForType();
+    ProtoJsonTypes.check(text, prototype.getDescriptorForType());
     try {
       PARSER.merge(text, builder);
     } catch (InvalidProtocolBufferException e) {
-      throw new BadJsonException(e.getMessage());
+      throw new BadJsonException(clean(e.getMessage()));
     } catch (RuntimeException | StackOverflowError e) {
       // JsonFormat and Gson signal some malformed inputs with unchecked exceptions: still bad input
-      throw new BadJsonException(String.valueOf(e.getMessage()));
+      throw new BadJsonException(clean(String.valueOf(e.getMessage())));
     }
     return builder.build();
+  }
+
+  /**
+   * A type error's message without Java internals: no exception class prefix, no Gson help link.
+   * (etcd's own wording for these comes from Go's protojson and has no stable form to copy: it even
+   * randomises the space after its "proto:" prefix.)
+   */
+  static String clean(String message) {
+    String m = message;
+    int link = m.indexOf("\nSee https://");
+    if (link >= 0) {
+      m = m.substring(0, link);
+    }
+    m = m.replaceAll("^(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): ", "");
+    return m.isBlank() ? "invalid request body" : m;
   }
 
   static String print(MessageOrBuilder message) {

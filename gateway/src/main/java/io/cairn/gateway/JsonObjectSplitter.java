@@ -6,71 +6,86 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Cuts a streamed request body (watch, lease keepalive) into consecutive top-level JSON objects,
- * so each can be forwarded as soon as its closing brace arrives, like Go's json.Decoder does for
- * grpc-gateway. It only tracks nesting and strings; the objects' syntax is checked when decoded.
+ * Cuts a streamed request body (watch, lease keepalive) into consecutive top-level JSON values, so
+ * each can be forwarded as soon as it is complete, like the successive json.Decoder.Decode calls
+ * of grpc-gateway. It scans with {@link GoJsonScanner}, so a syntax error carries Go's message;
+ * whether a value is an object of the right shape is checked when it is decoded.
  */
 final class JsonObjectSplitter {
   private final long maxObjectBytes;
   private final ByteArrayOutputStream current = new ByteArrayOutputStream();
-  private int depth;
-  private boolean inString;
-  private boolean escaped;
+  private final GoJsonScanner scanner = new GoJsonScanner();
+  private String failure;
 
   JsonObjectSplitter(long maxObjectBytes) {
     this.maxObjectBytes = maxObjectBytes;
   }
 
-  /** Consumes all readable bytes and returns the objects completed by them, in order. */
-  List<byte[]> feed(ByteBuf buf) throws JsonCodec.BadJsonException, TooLargeException {
+  /**
+   * Consumes all readable bytes and returns the values completed by them, in order. A syntax error
+   * ends the splitting: the values before it are still returned, and {@link #failure} tells it.
+   */
+  List<byte[]> feed(ByteBuf buf) throws TooLargeException {
     List<byte[]> done = new ArrayList<>(1);
     int end = buf.writerIndex();
+    if (failure != null) {
+      buf.readerIndex(end);
+      return done;
+    }
     for (int i = buf.readerIndex(); i < end; i++) {
       byte b = buf.getByte(i);
-      if (depth == 0) {
-        if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
-          continue;
-        }
-        if (b != '{') {
-          throw new JsonCodec.BadJsonException(
-              "invalid character " + describe(b) + " looking for beginning of object");
-        }
+      int r = scanner.step(b);
+      if (r == GoJsonScanner.END) {
+        // a number or literal ended before this byte, which starts the next value
+        done.add(take());
+        r = scanner.step(b);
+      }
+      if (r == GoJsonScanner.ERROR) {
+        failure = scanner.error();
+        buf.readerIndex(end);
+        return done;
+      }
+      if (r == GoJsonScanner.SKIP_SPACE && current.size() == 0) {
+        continue;
       }
       current.write(b);
       if (current.size() > maxObjectBytes) {
+        buf.readerIndex(end);
         throw new TooLargeException();
       }
-      if (inString) {
-        if (escaped) {
-          escaped = false;
-        } else if (b == '\\') {
-          escaped = true;
-        } else if (b == '"') {
-          inString = false;
-        }
-      } else if (b == '"') {
-        inString = true;
-      } else if (b == '{' || b == '[') {
-        depth++;
-      } else if ((b == '}' || b == ']') && --depth == 0) {
-        done.add(current.toByteArray());
-        current.reset();
+      if ((r == GoJsonScanner.END_OBJECT || r == GoJsonScanner.END_ARRAY)
+          && scanner.endValue(' ') == GoJsonScanner.END) {
+        done.add(take());
       }
     }
     buf.readerIndex(end);
     return done;
   }
 
-  /** At body end: a partial object is a truncated request. */
-  void finish() throws JsonCodec.BadJsonException {
-    if (depth != 0 || current.size() != 0) {
-      throw new JsonCodec.BadJsonException("unexpected EOF");
-    }
+  /** Go's syntax error message once the stream stopped at one, else null. */
+  String failure() {
+    return failure;
   }
 
-  private static String describe(byte b) {
-    int c = b & 0xff;
-    return c >= 0x20 && c < 0x7f ? "'" + (char) c + "'" : String.format("0x%02x", c);
+  /** At body end: a value still open is a truncated request ("unexpected EOF"), else the last scalar. */
+  List<byte[]> finish() throws JsonCodec.BadJsonException {
+    if (failure != null) {
+      throw new JsonCodec.BadJsonException(failure);
+    }
+    if (current.size() == 0) {
+      return List.of();
+    }
+    if (scanner.step(' ') == GoJsonScanner.END) {
+      return List.of(take());
+    }
+    throw new JsonCodec.BadJsonException("unexpected EOF");
+  }
+
+  private byte[] take() {
+    byte[] value = current.toByteArray();
+    current.reset();
+    scanner.reset();
+    return value;
   }
 
   /** One streamed object exceeded the body limit. */

@@ -25,9 +25,11 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Decides what a request is, in etcd's order: malformed request, v3beta rewrite, Host whitelist
- * (421), CORS, OPTIONS (200), then a /v3/ gateway route or a plain endpoint.
+ * (421), CORS, OPTIONS (200), ServeMux's 301 for a non-canonical path (or "/v3"), then a /v3/
+ * gateway route or a plain endpoint.
  */
 final class RequestDispatcher {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestDispatcher.class);
   private final RouteTable routes;
   private final GatewayOptions options;
   private final Channel grpc;
@@ -74,6 +76,16 @@ final class RequestDispatcher {
     if (HttpMethod.OPTIONS.equals(req.method())) {
       r.full(HttpResponseStatus.OK, null, "");
       return early(r, req);
+    }
+    if (!HttpMethod.CONNECT.equals(req.method())) {
+      String target = GoPaths.redirectTarget(path);
+      if (target != null) {
+        String rawQuery = new QueryStringDecoder(req.uri()).rawQuery();
+        r.redirect(
+            GoPaths.escapePath(target) + (rawQuery.isEmpty() ? "" : "?" + rawQuery),
+            req.method().name());
+        return early(r, req);
+      }
     }
     if (path.startsWith("/v3/")) {
       return rpc(ctx, req, path, r);
@@ -129,9 +141,11 @@ final class RequestDispatcher {
                       .execute(
                           () -> {
                             if (err != null) {
+                              LOG.warn("{} {} failed", method, path, err);
                               r.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable\n");
                             } else {
-                              r.full(resp.status(), resp.contentType(), resp.body());
+                              r.full(resp.status(), resp.contentType(), resp.body(), resp.nosniff(),
+                                  resp.allow());
                             }
                           }));
     } catch (RejectedExecutionException e) {

@@ -67,6 +67,11 @@ final class Responder {
   }
 
   void full(HttpResponseStatus status, String contentType, String body) {
+    full(status, contentType, body, TEXT.equals(contentType), null);
+  }
+
+  /** A whole response; {@code nosniff} as Go's http.Error sets it, {@code allow} an Allow header. */
+  void full(HttpResponseStatus status, String contentType, String body, boolean nosniff, String allow) {
     if (done || headersSent) {
       return;
     }
@@ -76,8 +81,38 @@ final class Responder {
     if (contentType != null) {
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     }
-    if (TEXT.equals(contentType)) {
+    if (nosniff) {
       resp.headers().set("X-Content-Type-Options", "nosniff");
+    }
+    if (allow != null) {
+      resp.headers().set(HttpHeaderNames.ALLOW, allow);
+    }
+    resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    decorate(resp.headers());
+    headersSent = true;
+    finish(ctx.writeAndFlush(resp));
+  }
+
+  /**
+   * Go's http.Redirect with 301, as ServeMux answers a non-canonical path: Location, and for GET a
+   * small HTML body (HEAD gets the content type but no body; other methods neither).
+   */
+  void redirect(String location, String method) {
+    if (done || headersSent) {
+      return;
+    }
+    boolean get = "GET".equals(method);
+    String body =
+        get
+            ? "<a href=\"" + GoPaths.htmlEscape(location) + "\">Moved Permanently</a>.\n\n"
+            : "";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse resp =
+        new DefaultFullHttpResponse(
+            version, HttpResponseStatus.MOVED_PERMANENTLY, Unpooled.wrappedBuffer(bytes));
+    resp.headers().set(HttpHeaderNames.LOCATION, location);
+    if (get || "HEAD".equals(method)) {
+      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
     }
     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     decorate(resp.headers());

@@ -80,10 +80,10 @@ class GatewayRoutesTest {
   void unknownV3PathIs404AndWrongMethodIs405() throws Exception {
     HttpResponse<String> nf = gw.post("/v3/kv/nope", "{}");
     assertThat(nf.statusCode()).isEqualTo(404);
-    assertThat(nf.body()).isEqualTo("{\"code\":5,\"message\":\"Not Found\",\"details\":[]}");
+    assertThat(nf.body()).isEqualTo("{\"code\":5,\"message\":\"Not Found\"}");
     HttpResponse<String> get = gw.get("/v3/kv/range");
     assertThat(get.statusCode()).isEqualTo(405);
-    assertThat(get.body()).isEqualTo("{\"code\":12,\"message\":\"Method Not Allowed\",\"details\":[]}");
+    assertThat(get.body()).isEqualTo("{\"code\":12,\"message\":\"Method Not Allowed\"}");
     HttpResponse<String> put =
         gw.send(HttpRequest.newBuilder(gw.uri("/v3/kv/put")).PUT(HttpRequest.BodyPublishers.ofString("{}")));
     assertThat(put.statusCode()).isEqualTo(405);

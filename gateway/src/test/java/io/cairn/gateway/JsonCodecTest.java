@@ -140,7 +140,8 @@ class JsonCodecTest {
           .as(bad)
           .isInstanceOf(JsonCodec.BadJsonException.class);
     }
-    assertThatThrownBy(() -> JsonCodec.parse(new byte[] {'{', '"', (byte) 0xff, '"', '}'}, RangeRequest.getDefaultInstance()))
+    // (Go's scanner passes any byte inside a string; the UTF-8 check comes with the decoding)
+    assertThatThrownBy(() -> JsonCodec.parse(new byte[] {'{', '"', (byte) 0xff, '"', ':', '1', '}'}, RangeRequest.getDefaultInstance()))
         .isInstanceOf(JsonCodec.BadJsonException.class)
         .hasMessageContaining("UTF-8");
   }
@@ -153,6 +154,51 @@ class JsonCodecTest {
     } catch (JsonCodec.BadJsonException e) {
       // either outcome is fine; anything else (StackOverflowError, runtime exception) is not
     }
+  }
+
+  @Test
+  void syntaxErrorsHaveGosWordingAndTypeErrorsNoJavaNames() {
+    assertThatThrownBy(() -> JsonCodec.parse(utf8("{\"key\":"), RangeRequest.getDefaultInstance()))
+        .hasMessage("unexpected EOF");
+    assertThatThrownBy(() -> JsonCodec.parse(utf8("{\"key\":\"Zm9v\",}"), RangeRequest.getDefaultInstance()))
+        .hasMessage("invalid character '}' looking for beginning of object key string");
+    for (String bad : new String[] {"[]", "null", "42", "{\"limit\":\"x\"}", "{\"key\":\"%%%\"}", "{\"keys_only\":1}"}) {
+      assertThatThrownBy(() -> JsonCodec.parse(utf8(bad), RangeRequest.getDefaultInstance()))
+          .as(bad)
+          .isInstanceOf(JsonCodec.BadJsonException.class)
+          .message()
+          .isNotBlank()
+          .doesNotContain("java.", "com.google", "Exception", "https://");
+    }
+  }
+
+  @Test
+  void valueKindsAreProtojsons() throws Exception {
+    // Gson alone would take these (a one-element array for a scalar, a number for bytes or a string,
+    // a string for a bool, the last of duplicate fields); etcd refuses them
+    String[][] cases = {
+      {"{\"key\":[\"Zm9v\"]}", "unexpected token ["},
+      {"{\"key\":1234}", "invalid value for bytes field key: 1234"},
+      {"{\"keys_only\":\"true\"}", "invalid value for bool field keysOnly: \"true\""},
+      {"{\"key\":\"Zm9v\",\"key\":\"YmFy\"}", "duplicate field \"key\""},
+      {"{\"key\":\"Zm9v\",\"rangeEnd\":\"AA==\",\"range_end\":\"AA==\"}", "duplicate field \"range_end\""},
+      {"{\"limit\":{}}", "unexpected token {"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> JsonCodec.parse(utf8(c[0]), RangeRequest.getDefaultInstance())).as(c[0]).hasMessage(c[1]);
+    }
+    assertThatThrownBy(() -> JsonCodec.parse(utf8("{\"compare\":[{\"key\":\"Zm9v\",\"value\":7}]}"),
+        TxnRequest.getDefaultInstance())).hasMessage("invalid value for bytes field value: 7");
+    assertThatThrownBy(() -> JsonCodec.parse(utf8("{\"success\":{\"request_put\":{}}}"), TxnRequest.getDefaultInstance()))
+        .hasMessage("unexpected token {");
+    // what protojson does accept: numbers or strings for integers and enums, null for anything, unknown fields
+    RangeRequest ok = (RangeRequest) JsonCodec.parse(
+        utf8("{\"key\":\"Zm9v\",\"limit\":\"5\",\"revision\":3,\"sort_order\":1,\"sortTarget\":\"MOD\","
+            + "\"range_end\":null,\"unknown\":[1,{\"a\":[]}]}"),
+        RangeRequest.getDefaultInstance());
+    assertThat(ok.getLimit()).isEqualTo(5);
+    assertThat(ok.getRevision()).isEqualTo(3);
+    assertThat(ok.getSortTarget()).isEqualTo(RangeRequest.SortTarget.MOD);
   }
 
   @Test

@@ -58,15 +58,31 @@ class JsonObjectSplitterTest {
   }
 
   @Test
-  void rejectsNonObjectsTruncationAndOversizedObjects() {
-    assertThatThrownBy(() -> feedAll(new JsonObjectSplitter(100), "[1]")).isInstanceOf(JsonCodec.BadJsonException.class);
-    assertThatThrownBy(() -> feedAll(new JsonObjectSplitter(100), "{}x")).isInstanceOf(JsonCodec.BadJsonException.class);
+  void nonObjectValuesAreSplitToo() throws Exception {
+    // like successive json.Decoder.Decode calls: the proto decoding refuses them afterwards
+    JsonObjectSplitter s = new JsonObjectSplitter(100);
+    assertThat(feedAll(s, "[1] 12", "3\"s\"true{}", "null 4")).containsExactly("[1]", "123", "\"s\"", "true", "{}", "null");
+    assertThat(s.finish()).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactly("4");
+  }
+
+  @Test
+  void rejectsSyntaxErrorsTruncationAndOversizedObjects() throws Exception {
+    // the values before a syntax error are still returned; the error is then reported
+    JsonObjectSplitter s = new JsonObjectSplitter(100);
+    assertThat(feedAll(s, "{}{\"a\":1}x{}")).containsExactly("{}", "{\"a\":1}");
+    assertThat(s.failure()).isEqualTo("invalid character 'x' looking for beginning of value");
+    assertThat(feedAll(s, "{}")).isEmpty();
+    assertThatThrownBy(s::finish).hasMessage("invalid character 'x' looking for beginning of value");
+    JsonObjectSplitter key = new JsonObjectSplitter(100);
+    assertThat(feedAll(key, "{\"a\" 1}")).isEmpty();
+    assertThat(key.failure()).isEqualTo("invalid character '1' after object key");
     JsonObjectSplitter partial = new JsonObjectSplitter(100);
     assertThatThrownBy(() -> {
           feedAll(partial, "{\"a\":");
           partial.finish();
         })
-        .isInstanceOf(JsonCodec.BadJsonException.class);
+        .isInstanceOf(JsonCodec.BadJsonException.class)
+        .hasMessage("unexpected EOF");
     assertThatThrownBy(() -> feedAll(new JsonObjectSplitter(10), "{\"a\":\"0123456789\"}"))
         .isInstanceOf(JsonObjectSplitter.TooLargeException.class);
   }

@@ -32,19 +32,26 @@ class PlainEndpointsHttpTest {
 
   @Test
   void health() throws Exception {
+    // etcdhttp writes the JSON without a content type: Go sniffs it as text/plain
     HttpResponse<String> ok = gw.get("/health");
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(ok.body()).isEqualTo("{\"health\":\"true\",\"reason\":\"\"}");
-    assertThat(ok.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(ok.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
+    assertThat(ok.headers().firstValue("x-content-type-options")).isEmpty();
 
+    // unhealthy goes through http.Error: a newline, nosniff
     endpoints.health.set(HttpEndpoints.HealthReport.failed("ALARM NOSPACE"));
     HttpResponse<String> bad = gw.get("/health?exclude=CORRUPT&exclude=NOSPACE&serializable=true");
     assertThat(bad.statusCode()).isEqualTo(503);
-    assertThat(bad.body()).isEqualTo("{\"health\":\"false\",\"reason\":\"ALARM NOSPACE\"}");
+    assertThat(bad.body()).isEqualTo("{\"health\":\"false\",\"reason\":\"ALARM NOSPACE\"}\n");
+    assertThat(bad.headers().firstValue("x-content-type-options")).hasValue("nosniff");
     assertThat(endpoints.lastSerializable).isTrue();
     assertThat(endpoints.lastExcluded).containsExactlyInAnyOrder("CORRUPT", "NOSPACE");
 
-    assertThat(gw.post("/health", "").statusCode()).isEqualTo(405);
+    HttpResponse<String> post = gw.post("/health", "");
+    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(post.body()).isEqualTo("Method Not Allowed\n");
+    assertThat(post.headers().firstValue("allow")).hasValue("GET");
   }
 
   @Test
@@ -55,21 +62,27 @@ class PlainEndpointsHttpTest {
     assertThat(ok.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
 
     assertThat(gw.get("/readyz?verbose").body())
-        .isEqualTo(
-            "[+]data_corruption ok\n[+]serializable_read ok\n[+]linearizable_read ok\n[+]non_learner ok\nreadyz check passed\n");
+        .isEqualTo("[+]data_corruption ok\n[+]serializable_read ok\n[+]linearizable_read ok\n[+]non_learner ok\nok\n");
 
     endpoints.serializableFailure.set("etcdserver: no leader");
     HttpResponse<String> bad = gw.get("/readyz");
     assertThat(bad.statusCode()).isEqualTo(503);
-    assertThat(bad.body()).contains("[-]serializable_read failed: etcdserver: no leader\n").endsWith("readyz check failed\n");
+    assertThat(bad.body())
+        .isEqualTo("[+]data_corruption ok\n[-]serializable_read failed: etcdserver: no leader\n"
+            + "[+]linearizable_read ok\n[+]non_learner ok\n\n");
 
-    HttpResponse<String> excluded = gw.get("/livez?exclude=serializable_read&verbose");
+    // excluded (and unknown) names print nothing
+    HttpResponse<String> excluded = gw.get("/readyz?exclude=serializable_read&exclude=nope&verbose");
     assertThat(excluded.statusCode()).isEqualTo(200);
-    assertThat(excluded.body()).isEqualTo("[+]serializable_read excluded: ok\nlivez check passed\n");
+    assertThat(excluded.body()).isEqualTo("[+]data_corruption ok\n[+]linearizable_read ok\n[+]non_learner ok\nok\n");
 
-    assertThat(gw.get("/livez/serializable_read").statusCode()).isEqualTo(503);
-    assertThat(gw.get("/readyz/linearizable_read").body()).isEqualTo("ok");
+    HttpResponse<String> single = gw.get("/livez/serializable_read");
+    assertThat(single.statusCode()).isEqualTo(503);
+    assertThat(single.body()).isEqualTo("[-]serializable_read failed: etcdserver: no leader\n\n");
+    assertThat(gw.get("/readyz/linearizable_read").body()).isEqualTo("ok\n");
+    assertThat(gw.get("/readyz/linearizable_read?verbose").body()).isEqualTo("[+]linearizable_read ok\nok\n");
     assertThat(gw.get("/readyz/nope").statusCode()).isEqualTo(404);
+    assertThat(gw.post("/livez", "").statusCode()).isEqualTo(405);
   }
 
   @Test

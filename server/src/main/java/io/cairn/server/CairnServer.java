@@ -19,6 +19,7 @@ import io.cairn.server.cluster.MemberIds;
 import io.cairn.server.cluster.ClusterMembers;
 import io.cairn.server.cluster.MemberInfo;
 import io.cairn.server.api.HasLeaderInterceptor;
+import io.cairn.server.api.LearnerInterceptor;
 import io.cairn.server.api.MembershipChanges;
 import io.cairn.server.cluster.ClusterJoin;
 import io.cairn.server.peer.PeerListener;
@@ -107,6 +108,7 @@ public final class CairnServer implements AutoCloseable {
       throw e;
     }
     members.attach(member.membership(), member.transport());
+    member.publishAttributes(cfg.name, cfg.advertiseClientUrls);
     PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
         new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
@@ -155,7 +157,8 @@ public final class CairnServer implements AutoCloseable {
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
-        List.of(new HasLeaderInterceptor(member), new GrpcMetricsInterceptor(metrics.registry())),
+        List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
+            new GrpcMetricsInterceptor(metrics.registry())),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints));
     try {
       listener.start();

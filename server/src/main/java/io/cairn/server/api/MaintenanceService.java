@@ -53,7 +53,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
         .setRaftIndex(member.raftIndex())
         .setRaftTerm(member.raftTerm())
         .setRaftAppliedIndex(member.appliedIndex())
-        .setIsLearner(false)
+        .setIsLearner(member.isLearner())
         .setStorageVersion(Versions.ETCD_STORAGE)
         .setDbSizeQuota(quotaBytes);
     if (!member.hasLeader()) {

@@ -16,6 +16,11 @@ public interface MemberState {
 
   long appliedIndex();
 
+  /** Whether this member is a learner (non-voting) in the current membership. */
+  default boolean isLearner() {
+    return false;
+  }
+
   default boolean hasLeader() {
     return leaderId() != 0;
   }

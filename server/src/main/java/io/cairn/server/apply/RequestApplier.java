@@ -26,6 +26,7 @@ public final class RequestApplier {
       case LEASE_GRANT -> store.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
       case LEASE_REVOKE -> store.leaseRevoke(req.getLeaseRevoke().getID(), index);
       case LEASE_CHECKPOINT -> store.leaseCheckpoint(req.getLeaseCheckpoint(), index);
+      case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
   }

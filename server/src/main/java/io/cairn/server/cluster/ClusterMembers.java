@@ -51,11 +51,18 @@ public final class ClusterMembers {
         out.add(new MemberInfo(self.id(), self.name(), peerUrls, self.clientUrls(), r.getIsLearner()));
         continue;
       }
-      MemberAttributes a = t == null ? null : t.attributes(r.getId());
-      if (a != null) {
-        known.put(r.getId(), a);
-      } else {
-        a = known.get(r.getId());
+      if (!r.getName().isEmpty()) {
+        // published through Raft (as etcd publishes member attributes): the same on every member
+        out.add(new MemberInfo(r.getId(), r.getName(), peerUrls,
+            r.getClientUrlsList().stream().map(URI::create).toList(), r.getIsLearner()));
+        continue;
+      }
+      MemberAttributes a = known.get(r.getId());
+      if (a == null && t != null) {
+        a = t.attributes(r.getId());
+        if (a != null) {
+          known.put(r.getId(), a);
+        }
       }
       if (a == null) {
         out.add(new MemberInfo(r.getId(), "", peerUrls, List.of(), r.getIsLearner()));
@@ -71,6 +78,11 @@ public final class ClusterMembers {
   public List<URI> clientUrls(long id) {
     if (id == self.id()) {
       return self.clientUrls();
+    }
+    Membership m = membership;
+    MemberRecord r = m == null ? null : m.get(id);
+    if (r != null && r.getClientUrlsCount() > 0) {
+      return r.getClientUrlsList().stream().map(URI::create).toList();
     }
     MemberAttributes a = known.get(id);
     if (a == null && transport != null) {

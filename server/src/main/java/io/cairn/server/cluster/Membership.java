@@ -89,7 +89,15 @@ public final class Membership {
         }
         case UPDATE_NODE -> {
           if (known != null && given != null) {
-            m.put(id, known.toBuilder().clearPeerUrls().addAllPeerUrls(given.getPeerUrlsList()).build());
+            // MemberUpdate changes peer URLs; a member publishing its attributes sets name and client URLs
+            MemberRecord.Builder b = known.toBuilder();
+            if (given.getPeerUrlsCount() > 0) {
+              b.clearPeerUrls().addAllPeerUrls(given.getPeerUrlsList());
+            }
+            if (!given.getName().isEmpty()) {
+              b.setName(given.getName()).clearClientUrls().addAllClientUrls(given.getClientUrlsList());
+            }
+            m.put(id, b.build());
           }
         }
         default -> { }
@@ -97,6 +105,17 @@ public final class Membership {
     }
     view = Collections.unmodifiableList(new ArrayList<>(m.values()));
     removed = Set.copyOf(gone);
+  }
+
+  /** Applies a member's published name and client URLs (a no-op for a member no longer present). */
+  public synchronized void applyAttributes(MemberRecord attrs) {
+    List<MemberRecord> next = new ArrayList<>(view.size());
+    for (MemberRecord r : view) {
+      next.add(r.getId() == attrs.getId()
+          ? r.toBuilder().setName(attrs.getName()).clearClientUrls().addAllClientUrls(attrs.getClientUrlsList()).build()
+          : r);
+    }
+    view = Collections.unmodifiableList(next);
   }
 
   private static MemberRecord context(ByteString ctx) {

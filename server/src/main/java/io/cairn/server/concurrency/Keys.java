@@ -16,10 +16,7 @@ final class Keys {
 
   /** {@code fmt.Sprintf("%s%x", prefix, lease)}: Go prints a negative int64 as "-" and the magnitude. */
   static ByteString candidate(ByteString prefix, long lease) {
-    String hex = lease < 0 ? "-" + Long.toHexString(-lease) : Long.toHexString(lease);
-    if (lease == Long.MIN_VALUE) {
-      hex = "-8000000000000000";
-    }
+    String hex = lease < 0 ? "-" + Long.toUnsignedString(-lease, 16) : Long.toHexString(lease);
     return prefix.concat(ByteString.copyFromUtf8(hex));
   }
 

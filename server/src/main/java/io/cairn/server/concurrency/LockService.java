@@ -18,7 +18,6 @@ import io.cairn.server.lease.Lessor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * etcd's v3lock service: clientv3/concurrency's Mutex run inside the server. Lock puts {@code <name>/<lease hex>}
@@ -104,10 +103,5 @@ public final class LockService extends LockGrpc.LockImplBase {
     }
     kv.delete(req.getKey()).whenComplete((d, err) -> Calls.reply(out,
         d == null ? null : UnlockResponse.newBuilder().setHeader(d.getHeader()).build(), err));
-  }
-
-  /** Unwraps CompletionException for callers that inspect the cause. */
-  static Throwable cause(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }

@@ -110,6 +110,17 @@ public final class Lessor implements LeaseListener {
     }
   }
 
+  /** The store was replaced by a snapshot: forget everything; its leases follow as grants. */
+  @Override
+  public synchronized void reset() {
+    for (Lease l : leases.values()) {
+      CompletableFuture.runAsync(() -> l.revoked.complete(null));
+    }
+    leases.clear();
+    expiries.clear();
+    checkpoints.clear();
+  }
+
   // ---------------------------------------------------------------------------------- leadership
 
   public synchronized boolean isPrimary() {

@@ -60,6 +60,8 @@ final class PeerLink implements AutoCloseable {
 
   private void run() {
     while (running) {
+      // a peer that was down for a while must not be left waiting out gRPC's growing reconnect backoff
+      channel.resetConnectBackoff();
       ClientCallStreamObserver<Message> stream = open();
       try {
         while (running && !broken) {

@@ -34,6 +34,7 @@ final class ApplyLoop implements AutoCloseable {
   private final Map<Long, CompletableFuture<Message>> waits;
   private final Consumer<Runnable> raftThread;
   private final ConfChangeSink confChanges;
+  private volatile java.util.function.Consumer<io.cairn.proto.serverpb.MemberRecord> attributes = r -> { };
   private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
   private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
   private final AtomicLong applied;
@@ -56,6 +57,11 @@ final class ApplyLoop implements AutoCloseable {
     this.thread = new Thread(this::run, "cairn-apply");
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /** Where published member attributes go (the membership). */
+  void onMemberAttributes(java.util.function.Consumer<io.cairn.proto.serverpb.MemberRecord> sink) {
+    attributes = sink;
   }
 
   void onApplied(Runnable r) {
@@ -135,6 +141,13 @@ final class ApplyLoop implements AutoCloseable {
       throw new IllegalStateException("undecodable entry at index " + e.getIndex(), ex);
     }
     CompletableFuture<Message> wait = waits.remove(req.getId());
+    if (req.hasMemberAttributes()) {
+      attributes.accept(req.getMemberAttributes());
+      if (wait != null) {
+        wait.complete(req.getMemberAttributes());
+      }
+      return;
+    }
     try {
       Message resp = applier.apply(req, e.getIndex());
       if (wait != null) {

@@ -49,7 +49,11 @@ final class RaftLoop implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
+  static final String LEADER_CHANGED = "etcdserver: leader changed";
+
   // published for other threads
+  /** Counts leader changes; a proposal outliving one times out with etcd's "previous leader" message. */
+  volatile long leaderChanges;
   volatile long term;
   volatile long leader;
   volatile long commitIndex;
@@ -235,11 +239,12 @@ final class RaftLoop implements AutoCloseable {
       if (newLeader != leader) {
         leader = newLeader;
         listener.leaderChanged(newLeader);
-        if (ss.role() != StateRole.LEADER) {
-          // reads issued to a lost leadership never get an answer: let them be retried
-          readsIssued.values().forEach(readsToIssue::addAll);
-          readsIssued.clear();
-        }
+        // etcd fails linearizable reads caught in a leader change with "leader changed"
+        // (clients retry them); a read issued to a lost leadership would never be answered
+        readsIssued.values().forEach(l -> l.forEach(f -> f.completeExceptionally(
+            io.cairn.server.api.EtcdErrors.unavailable(LEADER_CHANGED))));
+        readsIssued.clear();
+        leaderChanges++;
       }
     }
     if (rd.snapshot() != null) {

@@ -63,6 +63,7 @@ public final class RaftMember implements Proposer, MemberState {
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> ticker;
   private volatile long lastSnapshotIndex;
+  private volatile boolean closed;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
 
@@ -107,6 +108,7 @@ public final class RaftMember implements Proposer, MemberState {
     this.raft = new RaftLoop(memberId, node, log, apply, leader -> onLeaderChange.run());
     raftRef[0] = raft;
     apply.onApplied(this::afterApply);
+    apply.onMemberAttributes(membership::applyAttributes);
     Path snapDir = memberDir.resolve("snap");
     this.transport = new PeerTransport(peers, raft::reportUnreachable,
             () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
@@ -131,6 +133,40 @@ public final class RaftMember implements Proposer, MemberState {
     if (membership.isRemoved(memberId)) {
       LOG.error("this member ({}) was removed from the cluster; it no longer takes part", Long.toHexString(memberId));
     }
+  }
+
+  @Override
+  public boolean isLearner() {
+    MemberRecord self = membership.get(memberId);
+    return self != null && self.getIsLearner();
+  }
+
+  /**
+   * etcd publishes each member's name and client URLs through Raft once it has a leader, so every
+   * member lists the same. Retried (bounded) until the applied membership shows them.
+   */
+  public void publishAttributes(String name, List<URI> clientUrls) {
+    Thread t = new Thread(() -> {
+      List<String> urls = clientUrls.stream().map(URI::toString).toList();
+      for (int attempt = 0; attempt < 120 && !closed; attempt++) {
+        MemberRecord self = membership.get(memberId);
+        if (self != null && self.getName().equals(name) && self.getClientUrlsList().equals(urls)) {
+          return;
+        }
+        if (raft.leader != 0 && self != null) {
+          MemberRecord rec = MemberRecord.newBuilder().setId(memberId).setName(name).addAllClientUrls(urls).build();
+          try {
+            propose(InternalRequest.newBuilder().setMemberAttributes(rec).build())
+                .get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          } catch (Exception e) {
+            LOG.debug("publishing member attributes: {}", e.toString());
+          }
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+      }
+    }, "cairn-publish");
+    t.setDaemon(true);
+    t.start();
   }
 
   public Membership membership() {
@@ -187,6 +223,7 @@ public final class RaftMember implements Proposer, MemberState {
   @Override
   public CompletableFuture<Message> propose(InternalRequest request) {
     long id = ids.next();
+    long changesAtStart = raft.leaderChanges;
     CompletableFuture<Message> f = new CompletableFuture<>();
     waits.put(id, f);
     raft.propose(request.toBuilder().setId(id).build().toByteArray());
@@ -198,8 +235,12 @@ public final class RaftMember implements Proposer, MemberState {
           waits.remove(id);
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
               ? err.getCause() : err;
-          return CompletableFuture.<Message>failedFuture(cause instanceof TimeoutException
-              ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : cause);
+          if (cause instanceof TimeoutException) {
+            // etcd tells a timeout that spanned a leader change apart from a plain one
+            cause = EtcdErrors.unavailable(raft.leaderChanges != changesAtStart
+                ? "etcdserver: request timed out, possibly due to previous leader failure" : EtcdErrors.TIMEOUT);
+          }
+          return CompletableFuture.<Message>failedFuture(cause);
         }).thenCompose(x -> x);
   }
 
@@ -351,6 +392,7 @@ public final class RaftMember implements Proposer, MemberState {
 
   @Override
   public void close() {
+    closed = true;
     handOffLeadership();
     ticker.cancel(false);
     raft.close();

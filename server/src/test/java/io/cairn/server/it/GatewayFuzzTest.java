@@ -86,6 +86,13 @@ class GatewayFuzzTest {
     Sent(String what, byte[] bytes, boolean stream, boolean maybeUnanswered) {
       this(what, bytes, stream, maybeUnanswered, 1);
     }
+
+    /** The request target of the (first) request line. */
+    String target() {
+      String[] parts = new String(bytes, 0, Math.min(bytes.length, 20_000), StandardCharsets.ISO_8859_1)
+          .split("\r\n", 2)[0].split(" ");
+      return parts.length >= 2 ? parts[1] : "";
+    }
   }
 
   @Test
@@ -109,7 +116,10 @@ class GatewayFuzzTest {
       n++;
       Sent sent = next(rnd);
       String outcome = send(sent, failures, ctx);
-      statuses.merge(outcome, 1, Integer::sum);
+      if (statuses.merge(outcome, 1, Integer::sum) <= 2 && outcome.matches("\\D.*|5.*")) {
+        // a couple of examples of the answers that are not plain statuses, for whoever reads the log
+        System.out.println("GatewayFuzzTest: " + outcome + " <- " + sent.what());
+      }
       if (n % 250 == 0) {
         assertThat(cairn.isAlive()).as("Cairn died, " + ctx + ", after: " + sent.what()).isTrue();
         Http1.Response h = Http1.get(port, "/health");
@@ -130,7 +140,8 @@ class GatewayFuzzTest {
     boolean head = new String(sent.bytes(), 0, Math.min(5, sent.bytes().length), StandardCharsets.ISO_8859_1)
         .startsWith("HEAD ");
     String outcome = "";
-    try (Http1 c = Http1.raw(port, 5_000)) {
+    // a request that may rightly stay unanswered (broken framing, a stream) is given less time
+    try (Http1 c = Http1.raw(port, sent.maybeUnanswered() ? 1_000 : 5_000)) {
       c.sendRaw(sent.bytes());
       for (int i = 0; i < sent.responses(); i++) {
         try {
@@ -170,7 +181,14 @@ class GatewayFuzzTest {
         failures.add(status + " but the body never ended, " + ctx + ": " + sent.what());
       }
     }
-    if (status >= 500 && !(status == 501 && body.contains("\"code\":12") && body.contains("is unimplemented"))) {
+    // 5xx only where etcd answers it too: 501 for a service that is not built (gRPC UNIMPLEMENTED), and
+    // 500 with code 2 from the lock and election services, whose errors etcd returns as plain Go
+    // errors (gRPC Unknown), e.g. {"code":2,"message":"election: no leader"} (checked on etcd 3.4)
+    boolean unimplemented = status == 501 && body.contains("\"code\":12") && body.contains("is unimplemented");
+    String route = canonicalRoute(sent.target());
+    boolean lockOrElection = status == 500 && body.startsWith("{\"code\":2,") && route != null
+        && (route.startsWith("/v3/lock/") || route.startsWith("/v3/election/"));
+    if (status >= 500 && !unimplemented && !lockOrElection) {
       failures.add(status + " " + body + ", " + ctx + ": " + sent.what());
     }
     if (body.matches("(?s).*(Exception|java\\.|\\bat io\\.cairn|com\\.google|netty).*")) {

@@ -9,9 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -146,18 +144,24 @@ final class Http1 implements AutoCloseable {
 
   /** Reads a response head and prepares its body; usable after {@link #raw} and {@link #sendRaw}. */
   void readHead() throws IOException {
-    String statusLine = headLine();
-    String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-      throw new IOException("not an HTTP response: " + statusLine);
-    }
-    status = Integer.parseInt(parts[1]);
-    headers.clear();
-    for (String l; !(l = headLine()).isEmpty(); ) {
-      int colon = l.indexOf(':');
-      headers.merge(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim(),
-          (a, b) -> a + ", " + b);
-    }
+    do {
+      // an interim 1xx (100 Continue) is followed by the real response; 101 is final
+      String statusLine = headLine();
+      String[] parts = statusLine.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("\\d{3}")) {
+        throw new IOException("not an HTTP response: " + statusLine);
+      }
+      status = Integer.parseInt(parts[1]);
+      headers.clear();
+      for (String l; !(l = headLine()).isEmpty(); ) {
+        int colon = l.indexOf(':');
+        if (colon <= 0) {
+          throw new IOException("bad header line: " + l);
+        }
+        headers.merge(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim(),
+            (a, b) -> a + ", " + b);
+      }
+    } while (status >= 100 && status < 200 && status != 101);
     if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       body = new Chunked(in);
     } else if (headers.containsKey("content-length")) {
@@ -182,20 +186,6 @@ final class Http1 implements AutoCloseable {
       line.write(b);
     }
     throw new EOFException("connection closed in the response head");
-  }
-
-  boolean isClosedByPeer() {
-    try {
-      int old = socket.getSoTimeout();
-      socket.setSoTimeout(2000);
-      try {
-        return in.read() == -1;
-      } finally {
-        socket.setSoTimeout(old);
-      }
-    } catch (IOException e) {
-      return true;
-    }
   }
 
   @Override
@@ -273,11 +263,5 @@ final class Http1 implements AutoCloseable {
       }
       return b;
     }
-  }
-
-  /** All lines of a finished body. */
-  static List<String> lines(byte[] body) {
-    List<String> out = new ArrayList<>(new String(body, StandardCharsets.UTF_8).lines().toList());
-    return out;
   }
 }

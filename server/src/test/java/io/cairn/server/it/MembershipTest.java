@@ -72,6 +72,9 @@ class MembershipTest {
     Etcdctl onB = new Etcdctl(b.endpoint());
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
         onB.run("get", "k9", "--print-value-only", "--consistency=s").out().equals("v9\n"));
+    // a learner serves only serializable reads and Status, as etcd's does
+    assertThat(onB.run("get", "k9").err()).contains("etcdserver: rpc not supported for learner");
+    assertThat(onB.run("endpoint", "status", "-w", "json").ok().out()).contains("\"isLearner\":true");
     String list = ctl.run("member", "list").ok().out();
     assertThat(list).contains(", started, b, http://127.0.0.1:" + peerB + ", http://127.0.0.1:" + b.clientPort + ", true");
     String bId = idOf(list, "b");

@@ -25,7 +25,7 @@ import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
 /**
- * Owns the RocksDB instance, its three column families and every native options object, and closes them in the
+ * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys) and every native options object, and closes them in the
  * right order. RocksDB failures surface as {@link IllegalStateException}: the apply thread cannot continue after a
  * failed write, and the server treats it as fatal.
  */
@@ -37,6 +37,8 @@ final class KvDatabase implements AutoCloseable {
   private static final byte[] CF_KV = "kv".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CF_REV = "rev".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CF_META = "meta".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CF_LEASE = "lease".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CF_LEASE_KEYS = "lease_keys".getBytes(StandardCharsets.US_ASCII);
 
   static final byte[] META_FORMAT = meta("format");
   static final byte[] META_CURRENT_REVISION = meta("current_revision");
@@ -51,6 +53,11 @@ final class KvDatabase implements AutoCloseable {
   final ColumnFamilyHandle kv;
   final ColumnFamilyHandle rev;
   final ColumnFamilyHandle meta;
+  /** lease id → granted TTL, remaining TTL (see {@link LeaseCodec}). */
+  final ColumnFamilyHandle lease;
+  /** lease id + user key → empty: the keys attached to each lease. */
+  final ColumnFamilyHandle leaseKeys;
+  private final List<ColumnFamilyHandle> all;
   private final WriteOptions syncWrite;
   private final WriteOptions asyncWrite;
 
@@ -81,7 +88,10 @@ final class KvDatabase implements AutoCloseable {
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, metaOpts),
         new ColumnFamilyDescriptor(CF_KV, dataOpts),
         new ColumnFamilyDescriptor(CF_REV, dataOpts),
-        new ColumnFamilyDescriptor(CF_META, metaOpts));
+        new ColumnFamilyDescriptor(CF_META, metaOpts),
+        // added after format 1 shipped: an older store simply gets them created empty on open
+        new ColumnFamilyDescriptor(CF_LEASE, metaOpts),
+        new ColumnFamilyDescriptor(CF_LEASE_KEYS, dataOpts));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB opened;
     try {
@@ -101,6 +111,9 @@ final class KvDatabase implements AutoCloseable {
     this.kv = handles.get(1);
     this.rev = handles.get(2);
     this.meta = handles.get(3);
+    this.lease = handles.get(4);
+    this.leaseKeys = handles.get(5);
+    this.all = List.of(kv, rev, meta, lease, leaseKeys);
     this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
     this.asyncWrite = own(new WriteOptions().setSync(false));
   }
@@ -130,10 +143,26 @@ final class KvDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * A consistent copy of the whole database in {@code target} (hard links to the SST files plus a
+   * fresh manifest; RocksDB flushes the memtables first), for sending to a member that fell behind.
+   */
+  void checkpoint(Path target) {
+    try (org.rocksdb.Checkpoint cp = org.rocksdb.Checkpoint.create(db)) {
+      cp.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("mvcc: checkpoint to " + target + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  Path dir() {
+    return dir;
+  }
+
   /** Writes every memtable to SST files and waits: afterwards nothing depends on RocksDB's own WAL. */
   void flush() {
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(fo, List.of(kv, rev, meta));
+      db.flush(fo, all);
     } catch (RocksDBException e) {
       throw new IllegalStateException("mvcc: flush failed: " + e.getMessage(), e);
     }
@@ -142,7 +171,7 @@ final class KvDatabase implements AutoCloseable {
   /** Rewrites every column family's files, dropping space freed by deletes and compaction. */
   void compactAll() {
     try {
-      for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) {
+      for (ColumnFamilyHandle cf : all) {
         db.compactRange(cf);
       }
     } catch (RocksDBException e) {
@@ -156,6 +185,14 @@ final class KvDatabase implements AutoCloseable {
 
   RocksIterator newIterator(ColumnFamilyHandle cf, ReadOptions ro) {
     return db.newIterator(cf, ro);
+  }
+
+  byte[] get(ColumnFamilyHandle cf, byte[] key) {
+    try {
+      return db.get(cf, key);
+    } catch (RocksDBException e) {
+      throw failure("get", e);
+    }
   }
 
   byte[] get(ColumnFamilyHandle cf, ReadOptions ro, byte[] key) {
@@ -217,13 +254,13 @@ final class KvDatabase implements AutoCloseable {
   /** RocksDB's estimate of live (not yet obsolete) data plus memtables. */
   long liveBytes() {
     long live = memtableBytes();
-    for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) live += property(cf, "rocksdb.estimate-live-data-size");
+    for (ColumnFamilyHandle cf : all) live += property(cf, "rocksdb.estimate-live-data-size");
     return Math.max(live, 1);
   }
 
   private long memtableBytes() {
     long total = 0;
-    for (ColumnFamilyHandle cf : List.of(kv, rev, meta)) total += property(cf, "rocksdb.cur-size-all-mem-tables");
+    for (ColumnFamilyHandle cf : all) total += property(cf, "rocksdb.cur-size-all-mem-tables");
     return total;
   }
 

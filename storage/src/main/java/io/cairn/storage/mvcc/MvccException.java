@@ -13,7 +13,9 @@ public final class MvccException extends RuntimeException {
   static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
   static final String FUTURE_REV = "etcdserver: mvcc: required revision is a future revision";
   static final String KEY_NOT_FOUND = "etcdserver: key not found";
-  static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+  public static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+  public static final String LEASE_EXISTS = "etcdserver: lease already exists";
+  public static final String LEASE_TTL_TOO_LARGE = "etcdserver: too large lease TTL";
   static final String EMPTY_KEY = "etcdserver: key is not provided";
   static final String VALUE_PROVIDED = "etcdserver: value is provided";
   static final String LEASE_PROVIDED = "etcdserver: lease is provided";
@@ -46,6 +48,14 @@ public final class MvccException extends RuntimeException {
 
   static MvccException leaseNotFound() {
     return new MvccException(Code.NOT_FOUND, LEASE_NOT_FOUND);
+  }
+
+  static MvccException leaseExists() {
+    return new MvccException(Code.FAILED_PRECONDITION, LEASE_EXISTS);
+  }
+
+  static MvccException leaseTtlTooLarge() {
+    return new MvccException(Code.OUT_OF_RANGE, LEASE_TTL_TOO_LARGE);
   }
 
   static MvccException invalid(String message) {

@@ -4,6 +4,11 @@ import io.cairn.proto.etcdserverpb.CompactionRequest;
 import io.cairn.proto.etcdserverpb.CompactionResponse;
 import io.cairn.proto.etcdserverpb.DeleteRangeRequest;
 import io.cairn.proto.etcdserverpb.DeleteRangeResponse;
+import io.cairn.proto.etcdserverpb.LeaseCheckpoint;
+import io.cairn.proto.etcdserverpb.LeaseCheckpointRequest;
+import io.cairn.proto.etcdserverpb.LeaseCheckpointResponse;
+import io.cairn.proto.etcdserverpb.LeaseGrantResponse;
+import io.cairn.proto.etcdserverpb.LeaseRevokeResponse;
 import io.cairn.proto.etcdserverpb.PutRequest;
 import io.cairn.proto.etcdserverpb.PutResponse;
 import io.cairn.proto.etcdserverpb.RangeRequest;
@@ -11,6 +16,7 @@ import io.cairn.proto.etcdserverpb.RangeResponse;
 import io.cairn.proto.etcdserverpb.ResponseHeader;
 import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
+import com.google.protobuf.ByteString;
 import io.cairn.proto.mvccpb.Event;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * in-memory current revision is published only after that batch is written, so a reader never sees part of a
  * revision. Reads use a fresh RocksDB iterator (an implicit snapshot) and take no lock the writer holds.
  *
+ * <p>Leases: the store also holds etcd's persisted lease state (lease id → granted and checkpointed TTL) and the
+ * index of keys attached to each lease, maintained by every put/delete/txn in the same batch, so a Put's lease check
+ * and a revoke's key deletion never scan the key space. Expiry is decided outside (the leader's lessor), which
+ * proposes revocations; {@link #subscribeLeases} keeps such a lessor in step with the applied lease changes.
+ *
  * <p>Consistent index: a write whose {@code consistentIndex} is non-zero and not greater than the stored one has
  * already been applied (raft log replay after a restart) and is skipped; the returned response then carries only
  * header.revision = current revision, not the original response. Index 0 means "no raft" and is always applied.
@@ -46,9 +57,15 @@ import org.slf4j.LoggerFactory;
 public final class MvccStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MvccStore.class);
 
-  private final KvDatabase db;
-  private final LeaseLookup leases;
-  private final Compactor compactor;
+  /** etcd's MaxLeaseTTL in seconds; a grant above it fails with "etcdserver: too large lease TTL". */
+  public static final long MAX_LEASE_TTL = LeaseTable.MAX_TTL;
+
+  // Replaced only by restoreFrom, under the close guard's write lock (readers hold its read lock).
+  private volatile KvDatabase db;
+  private volatile LeaseTable leases;
+  private volatile LeaseListener leaseListener;
+  private volatile Compactor compactor;
+  private final StoreOptions options;
   private final AtomicLong currentRev;
   /** etcd's compactMainRev: the scheduled compact revision, -1 if never compacted. */
   private final AtomicLong compactRev;
@@ -60,7 +77,8 @@ public final class MvccStore implements AutoCloseable {
 
   private MvccStore(KvDatabase db, StoreOptions options) {
     this.db = db;
-    this.leases = options.leaseLookup();
+    this.options = options;
+    this.leases = new LeaseTable(db);
     this.currentRev = new AtomicLong(db.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
     this.compactRev = new AtomicLong(db.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
     this.consistentIndex = new AtomicLong(db.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));
@@ -172,9 +190,108 @@ public final class MvccStore implements AutoCloseable {
   public TxnResponse txn(TxnRequest req, long consistentIndex) {
     RequestValidation.validateTxn(req, Integer.MAX_VALUE);
     return write(consistentIndex, () -> TxnResponse.newBuilder().setHeader(header(currentRev.get())).build(), w -> {
-      TxnResponse.Builder resp = new TxnExecutor(leases, compactRev.get()).execute(req, w);
+      TxnResponse.Builder resp = new TxnExecutor(leases::exists, compactRev.get()).execute(req, w);
       return resp.setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------- leases
+
+  /**
+   * etcd lessor.Grant as applied: records lease {@code id} with {@code ttl} seconds (the caller has already raised it
+   * to the minimum TTL). Does not change the revision.
+   *
+   * @throws MvccException "requested lease not found" for id 0, "too large lease TTL" above {@link #MAX_LEASE_TTL},
+   *     "lease already exists"
+   */
+  public LeaseGrantResponse leaseGrant(long id, long ttl, long consistentIndex) {
+    LeaseTable.validateGrant(id, ttl);
+    return write(consistentIndex, () -> LeaseGrantResponse.newBuilder().setHeader(header(currentRev.get())).build(),
+        w -> {
+          LeaseRecord l = leases.grant(w, id, ttl);
+          w.afterCommit(() -> notifyLeases(x -> x.granted(l)));
+          return LeaseGrantResponse.newBuilder().setHeader(header(w.beginRev())).setID(id).setTTL(ttl).build();
+        });
+  }
+
+  /**
+   * etcd lessor.Revoke as applied: deletes every key attached to the lease in one revision (DELETE events in the
+   * change log, in key order) and the lease itself. header.revision is the new revision, or the current one if no key
+   * was attached.
+   *
+   * @throws MvccException "requested lease not found"
+   */
+  public LeaseRevokeResponse leaseRevoke(long id, long consistentIndex) {
+    return write(consistentIndex, () -> LeaseRevokeResponse.newBuilder().setHeader(header(currentRev.get())).build(),
+        w -> {
+          leases.revoke(w, id);
+          w.afterCommit(() -> notifyLeases(x -> x.revoked(id)));
+          return LeaseRevokeResponse.newBuilder()
+              .setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
+        });
+  }
+
+  /** etcd lessor.Checkpoint for one lease: records its remaining TTL (0 clears it); an unknown lease is ignored. */
+  public LeaseCheckpointResponse leaseCheckpoint(long id, long remainingTtl, long consistentIndex) {
+    return leaseCheckpoint(LeaseCheckpointRequest.newBuilder()
+        .addCheckpoints(LeaseCheckpoint.newBuilder().setID(id).setRemainingTTL(remainingTtl)).build(), consistentIndex);
+  }
+
+  /** A batch of checkpoints as one write (one raft entry); unknown leases are ignored. */
+  public LeaseCheckpointResponse leaseCheckpoint(LeaseCheckpointRequest req, long consistentIndex) {
+    return write(consistentIndex,
+        () -> LeaseCheckpointResponse.newBuilder().setHeader(header(currentRev.get())).build(), w -> {
+          for (LeaseCheckpoint c : req.getCheckpointsList()) {
+            if (leases.checkpoint(w, c.getID(), c.getRemainingTTL())) {
+              w.afterCommit(() -> notifyLeases(x -> x.checkpointed(c.getID(), c.getRemainingTTL())));
+            }
+          }
+          return LeaseCheckpointResponse.newBuilder().setHeader(header(w.beginRev())).build();
+        });
+  }
+
+  public boolean leaseExists(long id) {
+    return guarded(() -> leases.exists(id));
+  }
+
+  /** The lease, or null. */
+  public LeaseRecord lease(long id) {
+    return guarded(() -> leases.get(id));
+  }
+
+  /** Every lease, ordered by id as unsigned bytes. */
+  public List<LeaseRecord> leases() {
+    return guarded(leases::all);
+  }
+
+  /** The keys attached to lease {@code id}, in byte-wise order (empty for an unknown lease). */
+  public List<ByteString> leaseKeys(long id) {
+    return guarded(() -> leases.keys(id));
+  }
+
+  /**
+   * Registers the (single) listener: it is first told every existing lease as {@code granted}, then every lease change
+   * applied from then on. Both happen under the write lock, on the caller's thread and then the writer's, so the
+   * listener misses nothing, sees nothing twice, and never has to take its own lock before the store's.
+   */
+  public void subscribeLeases(LeaseListener listener) {
+    guarded(() -> {
+      synchronized (writeLock) {
+        leaseListener = listener;
+        for (LeaseRecord l : leases.all()) listener.granted(l);
+        return null;
+      }
+    });
+  }
+
+  private void notifyLeases(java.util.function.Consumer<LeaseListener> event) {
+    LeaseListener l = leaseListener;
+    if (l == null) return;
+    try {
+      event.accept(l);
+    } catch (RuntimeException e) {
+      log.error("lease listener failed", e); // the write is done; the listener's state is its own problem
+    }
   }
 
   /**
@@ -237,17 +354,22 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
-  /** One batch: data + current revision + consistent index; then publish, index first, revision last. */
+  /**
+   * One batch: data, lease rows and attachments + current revision + consistent index; then publish, index first,
+   * revision last; then the after-commit hooks (lease listener).
+   */
   private void commit(WriteTxn w, long index) {
     boolean changed = w.hasChanges();
+    boolean dirty = w.isDirty();
     boolean advance = index > consistentIndex.get();
     if (changed) w.putMeta(KvDatabase.META_CURRENT_REVISION, w.writeRev());
     if (advance) w.putMeta(KvDatabase.META_CONSISTENT_INDEX, index);
-    if (!changed && !advance) return;
+    if (!dirty && !advance) return;
     // an index-only batch (nothing changed) is not fsynced: losing it only means replaying a no-op
-    db.write(w.batch(), changed);
+    db.write(w.batch(), dirty);
     if (advance) consistentIndex.set(index);
     if (changed) currentRev.set(w.writeRev());
+    for (Runnable r : w.afterCommitHooks()) r.run();
   }
 
   private static ResponseHeader header(long revision) {
@@ -263,6 +385,71 @@ public final class MvccStore implements AutoCloseable {
       db.flush();
       return null;
     });
+  }
+
+  /**
+   * A consistent copy of the store in {@code target} (a new directory), for a follower that fell
+   * behind the leader's log; returns {@code target}.
+   */
+  public Path checkpoint(Path target) {
+    return guarded(() -> {
+      db.checkpoint(target);
+      return target;
+    });
+  }
+
+  /**
+   * Replaces this store's contents with a checkpoint made by {@link #checkpoint} on another member
+   * (the follower side of a Raft snapshot). Call on the writer thread; readers wait meanwhile. The
+   * old files are moved aside and deleted only after the new store opened.
+   */
+  public void restoreFrom(Path checkpoint) {
+    Lock lock = closeGuard.writeLock();
+    lock.lock();
+    try {
+      if (closed) throw new MvccException(MvccException.Code.FAILED_PRECONDITION, "mvcc: store is closed");
+      Path dir = db.dir();
+      compactor.close();
+      db.close();
+      Path old = dir.resolveSibling(dir.getFileName() + ".replaced-" + System.nanoTime());
+      try {
+        java.nio.file.Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        java.nio.file.Files.move(checkpoint, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir.getParent(),
+            java.nio.file.StandardOpenOption.READ)) {
+          d.force(true);
+        }
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("mvcc: cannot move the snapshot into place: " + e.getMessage(), e);
+      }
+      KvDatabase fresh = KvDatabase.open(dir, options);
+      db = fresh;
+      leases = new LeaseTable(fresh);
+      currentRev.set(fresh.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
+      compactRev.set(fresh.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
+      consistentIndex.set(fresh.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));
+      long finished = fresh.metaLong(KvDatabase.META_COMPACT_FINISHED, -1);
+      compactor = new Compactor(fresh, options.compactionBatchOps(), finished);
+      if (compactRev.get() > finished) {
+        compactor.schedule(compactRev.get());
+      }
+      // the lessor follows the new contents: it forgets every lease and is told the snapshot's ones
+      notifyLeases(l -> {
+        l.reset();
+        for (LeaseRecord r : leases.all()) l.granted(r);
+      });
+      deleteTree(old);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      log.warn("could not remove the replaced store {}: {}", dir, e.getMessage());
+    }
   }
 
   /** etcd's Defragment: reclaims the space that deletes and compaction freed. */

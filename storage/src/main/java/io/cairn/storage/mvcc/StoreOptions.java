@@ -1,20 +1,16 @@
 package io.cairn.storage.mvcc;
 
-import java.util.Objects;
-
-/** Tuning and collaborators for {@link MvccStore}. Immutable; build with {@link #builder()}. */
+/** Tuning for {@link MvccStore}. Immutable; build with {@link #builder()}. */
 public final class StoreOptions {
   private final boolean syncWrites;
   private final long blockCacheBytes;
   private final long writeBufferBytes;
-  private final LeaseLookup leaseLookup;
   private final int compactionBatchOps;
 
   private StoreOptions(Builder b) {
     this.syncWrites = b.syncWrites;
     this.blockCacheBytes = b.blockCacheBytes;
     this.writeBufferBytes = b.writeBufferBytes;
-    this.leaseLookup = b.leaseLookup;
     this.compactionBatchOps = b.compactionBatchOps;
   }
 
@@ -40,10 +36,6 @@ public final class StoreOptions {
     return writeBufferBytes;
   }
 
-  public LeaseLookup leaseLookup() {
-    return leaseLookup;
-  }
-
   /** Deletions per compaction WriteBatch: bounds the memory and the write stall of one compaction step. */
   int compactionBatchOps() {
     return compactionBatchOps;
@@ -53,7 +45,6 @@ public final class StoreOptions {
     private boolean syncWrites = true;
     private long blockCacheBytes = 64L << 20;
     private long writeBufferBytes = 64L << 20;
-    private LeaseLookup leaseLookup = LeaseLookup.NONE;
     private int compactionBatchOps = 10_000;
 
     private Builder() {}
@@ -72,11 +63,6 @@ public final class StoreOptions {
     public Builder writeBufferBytes(long bytes) {
       if (bytes < (64 << 10)) throw new IllegalArgumentException("writeBufferBytes must be >= 64 KiB");
       this.writeBufferBytes = bytes;
-      return this;
-    }
-
-    public Builder leaseLookup(LeaseLookup lookup) {
-      this.leaseLookup = Objects.requireNonNull(lookup, "leaseLookup");
       return this;
     }
 

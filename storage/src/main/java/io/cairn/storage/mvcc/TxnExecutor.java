@@ -10,6 +10,7 @@ import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -23,12 +24,15 @@ import org.rocksdb.RocksIterator;
  * The caller commits the WriteTxn (or drops it if anything threw: no partial write is possible).
  */
 final class TxnExecutor {
-  private final LeaseLookup leases;
+  private final LongPredicate leaseExists;
   private final long firstRev;
 
-  /** @param firstRev compacted revision, or -1 if never compacted */
-  TxnExecutor(LeaseLookup leases, long firstRev) {
-    this.leases = leases;
+  /**
+   * @param leaseExists the store's lease table (unchanged by a txn)
+   * @param firstRev compacted revision, or -1 if never compacted
+   */
+  TxnExecutor(LongPredicate leaseExists, long firstRev) {
+    this.leaseExists = leaseExists;
     this.firstRev = firstRev;
   }
 
@@ -86,7 +90,7 @@ final class TxnExecutor {
       });
       if (!exists[0]) throw MvccException.keyNotFound();
     }
-    if (p.getLease() != 0 && !leases.exists(p.getLease())) throw MvccException.leaseNotFound();
+    if (p.getLease() != 0 && !leaseExists.test(p.getLease())) throw MvccException.leaseNotFound();
   }
 
   private TxnResponse.Builder run(TxnRequest req, Decision d, WriteTxn w) {

@@ -24,6 +24,11 @@ final class VersionRecord {
     return out;
   }
 
+  /** The lease of a live version's record. */
+  static long lease(byte[] record) {
+    return KeyCodec.getLong(record, 16);
+  }
+
   /** Decodes a live version. The record array is never reused, so the value can wrap it without a copy. */
   static KeyValue decode(ByteString key, long modRevision, byte[] record, boolean withValue) {
     KeyValue.Builder kv = KeyValue.newBuilder()

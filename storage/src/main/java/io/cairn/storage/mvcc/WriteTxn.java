@@ -10,7 +10,9 @@ import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * One atomic write at revision {@code beginRev + 1}: every put/delete becomes a new kv version plus a rev entry with
- * the next sub-revision, staged in a {@link WriteBatchWithIndex}. Reads through {@link #newIterator()} merge the
+ * the next sub-revision, staged in a {@link WriteBatchWithIndex}. Puts and deletes also keep the lease_keys index in
+ * step (attach to the new lease, detach from the old one), and lease rows are staged in the same batch, so data,
+ * attachments and leases always commit together. Reads through {@link #newIterator()} merge the
  * staged entries over the database, which gives a txn read-your-writes without touching the DB until commit; the
  * staged entries never overwrite or delete existing keys (every version key is new), so the merge is exact.
  */
@@ -19,6 +21,9 @@ final class WriteTxn implements AutoCloseable {
   private final long beginRev;
   private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
   private int nextSub;
+  /** Set when something other than kv changes (lease rows, attachments) is staged. */
+  private boolean dirty;
+  private final List<Runnable> afterCommit = new ArrayList<>();
 
   WriteTxn(KvDatabase db, long beginRev) {
     this.db = db;
@@ -36,6 +41,20 @@ final class WriteTxn implements AutoCloseable {
 
   boolean hasChanges() {
     return nextSub > 0;
+  }
+
+  /** Whether the batch holds anything to write besides meta entries. */
+  boolean isDirty() {
+    return dirty || nextSub > 0;
+  }
+
+  /** Runs {@code r} once the batch is written (never if the write is dropped). */
+  void afterCommit(Runnable r) {
+    afterCommit.add(r);
+  }
+
+  List<Runnable> afterCommitHooks() {
+    return afterCommit;
   }
 
   /** etcd: a write txn reads at its own revision once it has changed something. */
@@ -64,23 +83,77 @@ final class WriteTxn implements AutoCloseable {
     return found[0];
   }
 
-  /** etcd storeTxnWrite.put: keeps create_revision and bumps version if the key is live, else starts over. */
+  /**
+   * etcd storeTxnWrite.put: keeps create_revision and bumps version if the key is live, else starts over. The key
+   * moves from its previous lease (if any) to {@code lease} (0 = none).
+   */
   void put(ByteString key, ByteString value, long lease) {
     KeyValue prev = get(key);
     long create = prev == null ? writeRev() : prev.getCreateRevision();
     long version = prev == null ? 1 : prev.getVersion() + 1;
     stage(key, KeyCodec.KIND_PUT, VersionRecord.encode(create, version, lease, value));
+    long old = prev == null ? 0 : prev.getLease();
+    if (old != lease) {
+      if (old != 0) detach(old, key);
+      if (lease != 0) attach(lease, key);
+    }
   }
 
-  /** Writes a tombstone for every live key of the range; returns how many. */
+  /** Writes a tombstone for every live key of the range (detaching it from its lease); returns how many. */
   long deleteRange(KeyRange range) {
     List<ByteString> keys = new ArrayList<>();
+    List<Long> leases = new ArrayList<>();
     try (RocksIterator it = newIterator()) {
-      RangeReader.forEachLive(it, range, readRev(), (k, i) -> keys.add(KeyCodec.userKey(k)));
+      RangeReader.forEachLive(it, range, readRev(), (k, i) -> {
+        keys.add(KeyCodec.userKey(k));
+        leases.add(VersionRecord.lease(i.value()));
+        return true;
+      });
     }
     // staged after the scan: the batch must not change under its own iterator
-    for (ByteString k : keys) stage(k, KeyCodec.KIND_TOMBSTONE, VersionRecord.TOMBSTONE);
+    for (int n = 0; n < keys.size(); n++) {
+      stage(keys.get(n), KeyCodec.KIND_TOMBSTONE, VersionRecord.TOMBSTONE);
+      if (leases.get(n) != 0) detach(leases.get(n), keys.get(n));
+    }
     return keys.size();
+  }
+
+  private void attach(long lease, ByteString key) {
+    try {
+      batch.put(db.leaseKeys, LeaseCodec.attachKey(lease, key), LeaseCodec.EMPTY);
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage lease attach", e);
+    }
+  }
+
+  void detach(long lease, ByteString key) {
+    try {
+      batch.delete(db.leaseKeys, LeaseCodec.attachKey(lease, key));
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage lease detach", e);
+    }
+  }
+
+  /** Stages a lease row (grant or checkpoint). */
+  void putLease(long id, long ttl, long remainingTtl) {
+    try {
+      batch.put(db.lease, LeaseCodec.leaseKey(id), LeaseCodec.leaseValue(ttl, remainingTtl));
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage lease", e);
+    }
+  }
+
+  /** Stages the removal of a lease row; its keys are deleted (and detached) by the caller first. */
+  void deleteLease(long id) {
+    try {
+      batch.delete(db.lease, LeaseCodec.leaseKey(id));
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage lease removal", e);
+    }
   }
 
   private void stage(ByteString key, byte kind, byte[] record) {

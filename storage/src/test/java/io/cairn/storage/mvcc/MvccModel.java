@@ -6,6 +6,9 @@ import io.cairn.proto.etcdserverpb.CompactionRequest;
 import io.cairn.proto.etcdserverpb.CompactionResponse;
 import io.cairn.proto.etcdserverpb.DeleteRangeRequest;
 import io.cairn.proto.etcdserverpb.DeleteRangeResponse;
+import io.cairn.proto.etcdserverpb.LeaseCheckpointResponse;
+import io.cairn.proto.etcdserverpb.LeaseGrantResponse;
+import io.cairn.proto.etcdserverpb.LeaseRevokeResponse;
 import io.cairn.proto.etcdserverpb.PutRequest;
 import io.cairn.proto.etcdserverpb.PutResponse;
 import io.cairn.proto.etcdserverpb.RangeRequest;
@@ -21,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -31,7 +33,6 @@ import java.util.TreeMap;
  */
 final class MvccModel {
   static final Comparator<ByteString> BYTES = ByteString.unsignedLexicographicalComparator();
-  static final Set<Long> LEASES = Set.of(1L, 2L);
 
   /** One change of a key; kv == null is a deletion. */
   record Ver(long rev, int sub, KeyValue kv) {}
@@ -40,6 +41,8 @@ final class MvccModel {
   long rev = 1;
   long compact = -1; // -1: never compacted
   long ci = 0;
+  /** Lease id → {granted TTL, remaining TTL}. */
+  TreeMap<Long, long[]> leases = new TreeMap<>();
 
   private MvccModel snapshot() {
     MvccModel m = new MvccModel();
@@ -47,6 +50,7 @@ final class MvccModel {
     m.rev = rev;
     m.compact = compact;
     m.ci = ci;
+    for (Map.Entry<Long, long[]> e : leases.entrySet()) m.leases.put(e.getKey(), e.getValue().clone());
     return m;
   }
 
@@ -55,6 +59,7 @@ final class MvccModel {
     rev = m.rev;
     compact = m.compact;
     ci = m.ci;
+    leases = m.leases;
   }
 
   long compactRevision() {
@@ -203,7 +208,7 @@ final class MvccModel {
     if (p.getIgnoreValue() && !p.getValue().isEmpty()) throw MvccException.invalid(MvccException.VALUE_PROVIDED);
     if (p.getIgnoreLease() && p.getLease() != 0) throw MvccException.invalid(MvccException.LEASE_PROVIDED);
     if (replay(index)) return PutResponse.newBuilder().setHeader(header(rev)).build();
-    if (p.getLease() != 0 && !LEASES.contains(p.getLease())) throw MvccException.leaseNotFound();
+    if (p.getLease() != 0 && !leases.containsKey(p.getLease())) throw MvccException.leaseNotFound();
     Tx t = new Tx();
     PutResponse r = put(t, p);
     t.end();
@@ -318,7 +323,7 @@ final class MvccModel {
           if ((p.getIgnoreValue() || p.getIgnoreLease()) && at(p.getKey(), rev) == null) {
             throw MvccException.keyNotFound();
           }
-          if (p.getLease() != 0 && !LEASES.contains(p.getLease())) throw MvccException.leaseNotFound();
+          if (p.getLease() != 0 && !leases.containsKey(p.getLease())) throw MvccException.leaseNotFound();
         }
         case REQUEST_TXN -> check(op.getRequestTxn(), path, pos);
         default -> { }
@@ -350,5 +355,56 @@ final class MvccModel {
     compact = c.getRevision();
     advance(index);
     return CompactionResponse.newBuilder().setHeader(header(rev)).build();
+  }
+
+  // ------------------------------------------------------------------------------------------- leases
+
+  LeaseGrantResponse leaseGrant(long id, long ttl, long index) {
+    if (id == 0) throw MvccException.leaseNotFound();
+    if (ttl > MvccStore.MAX_LEASE_TTL) throw MvccException.leaseTtlTooLarge();
+    if (replay(index)) return LeaseGrantResponse.newBuilder().setHeader(header(rev)).build();
+    if (leases.containsKey(id)) throw MvccException.leaseExists();
+    leases.put(id, new long[] {ttl, 0});
+    advance(index);
+    return LeaseGrantResponse.newBuilder().setHeader(header(rev)).setID(id).setTTL(ttl).build();
+  }
+
+  /** Deletes the live keys carrying the lease, in key order, in one revision; then the lease. */
+  LeaseRevokeResponse leaseRevoke(long id, long index) {
+    if (replay(index)) return LeaseRevokeResponse.newBuilder().setHeader(header(rev)).build();
+    if (!leases.containsKey(id)) throw MvccException.leaseNotFound();
+    Tx t = new Tx();
+    for (ByteString k : leaseKeys(id)) hist.get(k).add(new Ver(t.writeRev(), t.sub++, null));
+    t.end();
+    leases.remove(id);
+    advance(index);
+    return LeaseRevokeResponse.newBuilder().setHeader(header(rev)).build();
+  }
+
+  LeaseCheckpointResponse leaseCheckpoint(long id, long remaining, long index) {
+    if (replay(index)) return LeaseCheckpointResponse.newBuilder().setHeader(header(rev)).build();
+    long[] l = leases.get(id);
+    if (l != null) l[1] = remaining;
+    advance(index);
+    return LeaseCheckpointResponse.newBuilder().setHeader(header(rev)).build();
+  }
+
+  List<LeaseRecord> leaseList() {
+    List<LeaseRecord> out = new ArrayList<>();
+    for (Map.Entry<Long, long[]> e : leases.entrySet()) {
+      out.add(new LeaseRecord(e.getKey(), e.getValue()[0], e.getValue()[1]));
+    }
+    return out;
+  }
+
+  /** The truth the store's lease_keys index must match: live keys whose current version carries the lease. */
+  List<ByteString> leaseKeys(long id) {
+    List<ByteString> out = new ArrayList<>();
+    for (KeyValue kv : live(bs0(), bs0(), rev)) if (kv.getLease() == id) out.add(kv.getKey());
+    return out;
+  }
+
+  private static ByteString bs0() {
+    return ByteString.copyFrom(new byte[] {0});
   }
 }

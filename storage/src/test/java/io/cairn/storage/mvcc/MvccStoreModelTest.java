@@ -38,6 +38,8 @@ class MvccStoreModelTest {
   static final int EXAMPLES = Integer.getInteger("cairn.mvcc.examples", 200);
 
   static final String[] KEYS = {"a", "ab", "b", "ba", "c", "d", "\0", "\0a", "a\0", "\u00ff"};
+  /** Lease ids the ops use; 99 is never granted. */
+  static final long[] LEASE_IDS = {1, 2, 3, 99};
   static final String[] VALUES = {"", "1", "2", "x", "yy", "\0"};
 
   @TempDir Path root;
@@ -80,18 +82,25 @@ class MvccStoreModelTest {
   private void run(List<Long> opSeeds) {
     Path dir = scratch().resolve("run" + runs.incrementAndGet());
     StoreOptions options = StoreOptions.builder().syncWrites(false).blockCacheBytes(4 << 20)
-        .writeBufferBytes(1 << 20).compactionBatchOps(2).leaseLookup(MvccModel.LEASES::contains).build();
+        .writeBufferBytes(1 << 20).compactionBatchOps(2).build();
     MvccModel model = new MvccModel();
     MvccStore[] store = {MvccStore.open(dir, options)};
     List<String> log = new ArrayList<>();
     long[] index = {0};
     try {
+      for (long id : new long[] {1, 2}) { // most puts with a lease then find it
+        same(() -> store[0].leaseGrant(id, 60, 0), () -> model.leaseGrant(id, 60, 0));
+      }
       for (long opSeed : opSeeds) {
         Random r = new Random(opSeed);
         step(r, model, store, options, dir, index, log);
         assertThat(store[0].currentRevision()).as("current revision").isEqualTo(model.rev);
         assertThat(store[0].compactRevision()).as("compact revision").isEqualTo(model.compactRevision());
         assertThat(store[0].consistentIndex()).as("consistent index").isEqualTo(model.ci);
+        assertThat(store[0].leases()).as("leases").isEqualTo(model.leaseList());
+        for (long id : LEASE_IDS) {
+          assertThat(store[0].leaseKeys(id)).as("keys of lease " + id).isEqualTo(model.leaseKeys(id));
+        }
       }
     } catch (AssertionError e) {
       throw new AssertionError("MvccStoreModelTest failed, seed=" + SEED + " (rerun: -Dcairn.mvcc.seed=" + SEED
@@ -104,7 +113,7 @@ class MvccStoreModelTest {
 
   private void step(Random r, MvccModel m, MvccStore[] s, StoreOptions options, Path dir, long[] index,
       List<String> log) {
-    int kind = r.nextInt(100);
+    int kind = r.nextInt(112);
     long ci = pickIndex(r, m, index);
     if (kind < 28) {
       PutRequest p = put(r);
@@ -136,6 +145,20 @@ class MvccStoreModelTest {
       } else {
         same(() -> s[0].changesSince(from, max), () -> m.changesSince(from, max));
       }
+    } else if (kind >= 100 && kind < 106) {
+      long id = r.nextInt(30) == 0 ? 0 : LEASE_IDS[r.nextInt(3)];
+      long ttl = r.nextInt(30) == 0 ? MvccStore.MAX_LEASE_TTL + 1 : 1 + r.nextInt(100);
+      log.add("leaseGrant ci=" + ci + " id=" + id + " ttl=" + ttl);
+      same(() -> s[0].leaseGrant(id, ttl, ci), () -> m.leaseGrant(id, ttl, ci));
+    } else if (kind >= 106 && kind < 110) {
+      long id = LEASE_IDS[r.nextInt(LEASE_IDS.length)];
+      log.add("leaseRevoke ci=" + ci + " id=" + id);
+      same(() -> s[0].leaseRevoke(id, ci), () -> m.leaseRevoke(id, ci));
+    } else if (kind >= 110) {
+      long id = LEASE_IDS[r.nextInt(LEASE_IDS.length)];
+      long rem = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(50);
+      log.add("leaseCheckpoint ci=" + ci + " id=" + id + " remaining=" + rem);
+      same(() -> s[0].leaseCheckpoint(id, rem, ci), () -> m.leaseCheckpoint(id, rem, ci));
     } else {
       log.add("reopen");
       s[0].close();
@@ -181,7 +204,7 @@ class MvccStoreModelTest {
   private static PutRequest put(Random r) {
     PutRequest.Builder p = PutRequest.newBuilder().setKey(key(r)).setValue(value(r));
     int lease = r.nextInt(20);
-    if (lease >= 13) p.setLease(lease < 19 ? 1 + lease % 2 : 99);
+    if (lease >= 13) p.setLease(lease < 19 ? 1 + lease % 3 : 99);
     p.setPrevKv(r.nextInt(3) == 0);
     if (r.nextInt(8) == 0) {
       p.setIgnoreValue(true);

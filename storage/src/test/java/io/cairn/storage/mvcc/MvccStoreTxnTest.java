@@ -12,7 +12,6 @@ import io.cairn.proto.etcdserverpb.ResponseOp;
 import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
 import java.nio.file.Path;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,8 @@ class MvccStoreTxnTest {
 
   @BeforeEach
   void open() {
-    store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false).leaseLookup(id -> Set.of(5L).contains(id))
-        .build());
+    store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false).build());
+    store.leaseGrant(5, 60, 0);
   }
 
   @AfterEach

@@ -8,7 +8,6 @@ import io.cairn.proto.etcdserverpb.DeleteRangeResponse;
 import io.cairn.proto.etcdserverpb.PutResponse;
 import io.cairn.proto.mvccpb.KeyValue;
 import java.nio.file.Path;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,9 @@ class MvccStoreWriteTest {
 
   @BeforeEach
   void open() {
-    store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false)
-        .leaseLookup(id -> Set.of(7L, 8L).contains(id)).build());
+    store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false).build());
+    store.leaseGrant(7, 60, 0);
+    store.leaseGrant(8, 60, 0);
   }
 
   @AfterEach
