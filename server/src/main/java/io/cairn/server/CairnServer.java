@@ -127,7 +127,8 @@ public final class CairnServer implements AutoCloseable {
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
     Leases leases = Leases.start(store, proposer, member, headers,
-        LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint));
+        LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
+        members::clientUrls);
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases);
     proposer.onApplied(() -> {
       watchHub.wake();

@@ -75,7 +75,8 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   public void defragment(DefragmentRequest req, StreamObserver<DefragmentResponse> out) {
     try {
       store.defragment();
-      out.onNext(DefragmentResponse.newBuilder().setHeader(headers.current()).build());
+      // etcd answers Defragment with an empty response, no header
+      out.onNext(DefragmentResponse.getDefaultInstance());
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));

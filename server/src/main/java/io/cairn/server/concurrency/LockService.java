@@ -98,7 +98,8 @@ public final class LockService extends LockGrpc.LockImplBase {
   public void unlock(UnlockRequest req, StreamObserver<UnlockResponse> out) {
     if (req.getKey().isEmpty()) {
       // etcd's client Delete of an empty key fails this way
-      out.onError(EtcdErrors.invalidArgument("etcdserver: key is not provided"));
+      // etcd's lock server passes its in-process client's error through as a plain Go error: Unknown
+      out.onError(io.grpc.Status.UNKNOWN.withDescription("etcdserver: key is not provided").asRuntimeException());
       return;
     }
     kv.delete(req.getKey()).whenComplete((d, err) -> Calls.reply(out,

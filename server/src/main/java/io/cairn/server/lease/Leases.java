@@ -29,8 +29,11 @@ public final class Leases implements AutoCloseable {
     this.thread = thread;
   }
 
+  /**
+   * @param clientUrls a member's client URLs, so a follower can forward renewals to the leader
+   */
   public static Leases start(MvccStore store, Proposer proposer, MemberState member, Headers headers,
-      LeaseSettings settings) {
+      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls) {
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-lessor");
       t.setDaemon(true);
@@ -42,8 +45,8 @@ public final class Leases implements AutoCloseable {
     store.subscribeLeases(lessor);
     keeper[0].start(thread);
     LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), System.currentTimeMillis()));
-    LeaseService service = new LeaseService(grants, new LocalLeaseRenewer(lessor, member), lessor, store, proposer,
-        headers);
+    LeaseRenewer renewer = new ForwardingLeaseRenewer(new LocalLeaseRenewer(lessor, member), member, clientUrls);
+    LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers);
     return new Leases(lessor, keeper[0], grants, service, thread);
   }
 

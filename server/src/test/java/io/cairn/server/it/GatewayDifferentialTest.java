@@ -55,15 +55,7 @@ class GatewayDifferentialTest {
    * belong to another module. The comparison runs and must still differ; once fixed, the test fails
    * until the entry is removed.
    */
-  static final Map<String, String> KNOWN_SERVICE_MISMATCHES = Map.of(
-      "maintenance defragment",
-      "etcd 3.4 and 3.6 answer Defragment with an empty DefragmentResponse ({}, no header: "
-          + "maintenance.go returns &pb.DefragmentResponse{}); Cairn's MaintenanceService fills a header",
-      "lock unlock, empty key",
-      "etcd's v3lock server returns the error of its in-process client as is, a plain Go error to gRPC, so "
-          + "it goes out as Unknown: 500 {\"code\":2,\"message\":\"etcdserver: key is not provided\"} (3.4 "
-          + "observed; 3.6's lock.go and rpctypes.EtcdError unchanged); Cairn's LockService answers "
-          + "InvalidArgument (400, code 3)");
+  static final Map<String, String> KNOWN_SERVICE_MISMATCHES = Map.of();
 
   private final List<String> mismatches = new ArrayList<>();
   private final Set<String> pendingStill501 = new LinkedHashSet<>();
