@@ -113,7 +113,8 @@ public final class CairnServer implements AutoCloseable {
         new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
-            memberDir.resolve("snap"), member::installSnapshot));
+            memberDir.resolve("snap"), member::installSnapshot),
+        new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()));
     try {
       peerListener.start();
     } catch (IOException e) {

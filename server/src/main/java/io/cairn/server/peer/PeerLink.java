@@ -32,12 +32,12 @@ final class PeerLink implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean broken = true;
 
-  PeerLink(long peerId, URI url, LongConsumer unreachable) {
+  PeerLink(long peerId, URI url, LongConsumer unreachable, long clusterId) {
     this.peerId = peerId;
     this.url = url;
     this.unreachable = unreachable;
     this.channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
-        .maxInboundMessageSize(Integer.MAX_VALUE).build();
+        .maxInboundMessageSize(Integer.MAX_VALUE).intercept(ClusterIdCheck.stamp(clusterId)).build();
     this.sender = new Thread(this::run, "cairn-peer-" + Long.toHexString(peerId));
     this.sender.setDaemon(true);
     this.sender.start();
@@ -117,7 +117,9 @@ final class PeerLink implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        if (!broken && running) {
+        if (running && String.valueOf(t.getMessage()).contains(ClusterIdCheck.MISMATCH)) {
+          LOG.error("peer {} belongs to another cluster: {}", Long.toHexString(peerId), t.getMessage());
+        } else if (!broken && running) {
           LOG.debug("stream to peer {} failed: {}", Long.toHexString(peerId), t.getMessage());
         }
         broken = true;

@@ -13,12 +13,12 @@ import java.util.concurrent.TimeUnit;
 public final class PeerListener implements AutoCloseable {
   private final Server server;
 
-  public PeerListener(List<URI> urls, BindableService service) {
+  public PeerListener(List<URI> urls, BindableService service, io.grpc.ServerInterceptor check) {
     NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(urls.get(0).getHost(), urls.get(0).getPort()));
     for (URI u : urls.subList(1, urls.size())) {
       b.addListenAddress(new InetSocketAddress(u.getHost(), u.getPort()));
     }
-    server = b.addService(service).maxInboundMessageSize(Integer.MAX_VALUE)
+    server = b.addService(io.grpc.ServerInterceptors.intercept(service, check)).maxInboundMessageSize(Integer.MAX_VALUE)
         .permitKeepAliveWithoutCalls(true).permitKeepAliveTime(1, TimeUnit.SECONDS).build();
   }
 

@@ -16,6 +16,7 @@ import java.util.function.LongConsumer;
 public final class PeerTransport implements AutoCloseable {
   private final Map<Long, PeerLink> links = new java.util.concurrent.ConcurrentHashMap<>();
   private final LongConsumer unreachable;
+  private final long clusterId;
   private final SnapshotSender.Checkpointer checkpointer;
   private final SnapshotSender.Outcome snapshotOutcome;
   /** Peers with a snapshot on its way: at most one each. */
@@ -27,10 +28,11 @@ public final class PeerTransport implements AutoCloseable {
    * @param checkpointer makes a store checkpoint to send to a follower that fell behind
    * @param snapshotOutcome told whether a snapshot was installed (Raft's ReportSnapshot)
    */
-  public PeerTransport(Map<Long, URI> peers, LongConsumer unreachable, SnapshotSender.Checkpointer checkpointer,
-      SnapshotSender.Outcome snapshotOutcome) {
+  public PeerTransport(long clusterId, Map<Long, URI> peers, LongConsumer unreachable,
+      SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome) {
+    this.clusterId = clusterId;
     this.unreachable = unreachable;
-    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable)));
+    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable, clusterId)));
     this.checkpointer = checkpointer;
     this.snapshotOutcome = snapshotOutcome;
   }
@@ -76,7 +78,7 @@ public final class PeerTransport implements AutoCloseable {
         if (cur != null) {
           cur.close();
         }
-        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable));
+        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable, clusterId));
       }
     }
     for (Long id : new java.util.ArrayList<>(links.keySet())) {

@@ -154,11 +154,14 @@ final class RaftLoop implements AutoCloseable {
   }
 
   /** From the apply thread: a committed configuration change, applied to the node here. */
-  void applyConfChange(ConfChangeV2 cc) {
+  void applyConfChange(ConfChangeV2 cc, long index) {
     inbox.add(() -> {
       confState = node.applyConfChange(cc);
-      // a lone voter need not wait an election timeout (etcd fast-forwards its ticks likewise)
-      if (leader == 0 && confState.getVotersCount() == 1 && confState.getVoters(0) == id) {
+      // A lone voter need not wait an election timeout (etcd fast-forwards its ticks likewise), but
+      // only once every committed entry is applied: bootstrap entries are applied one by one, and
+      // after the first of several the configuration would wrongly hold just one voter.
+      if (leader == 0 && index >= commitIndex && confState.getVotersCount() == 1 && confState.getVoters(0) == id
+          && confState.getVotersOutgoingCount() == 0) {
         node.campaign();
       }
     });

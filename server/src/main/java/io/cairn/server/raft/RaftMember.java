@@ -110,7 +110,7 @@ public final class RaftMember implements Proposer, MemberState {
     apply.onApplied(this::afterApply);
     apply.onMemberAttributes(membership::applyAttributes);
     Path snapDir = memberDir.resolve("snap");
-    this.transport = new PeerTransport(peers, raft::reportUnreachable,
+    this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable,
             () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
@@ -123,7 +123,7 @@ public final class RaftMember implements Proposer, MemberState {
     if (transport != null) {
       transport.sync(membership.members(), memberId);
     }
-    raft.applyConfChange(cc);
+    raft.applyConfChange(cc, index);
     for (var c : cc.getChangesList()) {
       CompletableFuture<List<MemberRecord>> w = confWaits.remove(c.getNodeId());
       if (w != null) {

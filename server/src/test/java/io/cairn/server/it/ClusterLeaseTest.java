@@ -54,10 +54,10 @@ class ClusterLeaseTest {
     assertThat(leader).isNotNull();
     Etcdctl onFollower = new Etcdctl(followers.get(0).endpoint());
     String kept = grant(onFollower, 5);
+    long t0 = System.nanoTime(); // before the grant: a lease cannot end before its grant + TTL
     String abandoned = grant(onFollower, 3);
     onFollower.run("put", "kept", "1", "--lease", kept).ok();
     onFollower.run("put", "abandoned", "1", "--lease", abandoned).ok();
-    long t0 = System.nanoTime();
     try (Etcdctl.Background ka = onFollower.start("lease", "keep-alive", kept)) {
       ka.awaitOutput(o -> o.contains("keepalived with TTL"));
       // the abandoned lease's key goes within TTL + a margin

@@ -41,6 +41,24 @@ class ClusterTest {
   /** As above, waiting until the agreed leader is not {@code notHex} (e.g. one just killed). */
   static String awaitLeader(List<Member> ms, String notHex) {
     String[] leader = new String[1];
+    try {
+      awaitAgreement(ms, notHex, leader);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder logs = new StringBuilder("no agreed leader in 30 s; member logs:\n");
+      for (Member m : ms) {
+        try {
+          String l = m.logText();
+          logs.append("== ").append(m.endpoint()).append('\n').append(l.substring(Math.max(0, l.length() - 3000)));
+        } catch (java.io.IOException io) {
+          logs.append(io);
+        }
+      }
+      throw new AssertionError(logs.toString(), e);
+    }
+    return leader[0];
+  }
+
+  private static void awaitAgreement(List<Member> ms, String notHex, String[] leader) {
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
       Etcdctl.Result r = new Etcdctl(endpoints(ms)).run("endpoint", "status", "-w", "json");
       if (r.exit() != 0) {
@@ -57,7 +75,6 @@ class ClusterTest {
       }
       return false;
     });
-    return leader[0];
   }
 
   @Test

@@ -16,27 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * One etcdctl command sequence against real etcd 3.4 and against Cairn; every command's exit code,
  * stdout and stderr must be identical once cluster and member ids are masked.
  */
-class EtcdctlDifferentialTest {
-  @TempDir
-  static Path dir;
-  static Member etcd;
-  static Member cairn;
-
-  @BeforeAll
-  static void start() throws Exception {
-    etcd = Member.etcd(dir);
-    cairn = Member.cairn(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cairn != null) {
-      cairn.close();
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
+class EtcdctlDifferentialTest extends SideBySide {
 
   /** A command: etcdctl args, optional stdin. */
   record Step(String stdin, String... args) {

@@ -32,34 +32,22 @@ import org.junit.jupiter.api.io.TempDir;
  * filters, nested txns, range compares, invalid input) sent to real etcd and to Cairn; responses
  * and errors (code and message) must be equal once header ids are masked.
  */
-class GrpcDifferentialTest {
-  @TempDir
-  static Path dir;
-  static Member etcd;
-  static Member cairn;
+class GrpcDifferentialTest extends SideBySide {
   static ManagedChannel etcdChannel;
   static ManagedChannel cairnChannel;
 
   @BeforeAll
-  static void start() throws Exception {
-    etcd = Member.etcd(dir);
-    cairn = Member.cairn(dir);
+  static void connect() {
     etcdChannel = ManagedChannelBuilder.forTarget(etcd.endpoint()).usePlaintext().build();
     cairnChannel = ManagedChannelBuilder.forTarget(cairn.endpoint()).usePlaintext().build();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void disconnect() throws Exception {
     for (ManagedChannel c : new ManagedChannel[] {etcdChannel, cairnChannel}) {
       if (c != null) {
         c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
-    }
-    if (cairn != null) {
-      cairn.close();
-    }
-    if (etcd != null) {
-      etcd.close();
     }
   }
 

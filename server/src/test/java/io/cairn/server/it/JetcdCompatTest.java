@@ -32,32 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** jetcd 0.8.7, the Java client, doing KV work against a running Cairn. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class JetcdCompatTest {
-  @TempDir
-  static Path dir;
-  static Member cairn;
-  static Client client;
+class JetcdCompatTest extends AgainstCairn {
   static KV kv;
 
   @BeforeAll
-  static void start() throws Exception {
-    cairn = Member.cairn(dir);
-    client = Client.builder().endpoints(cairn.url()).build();
+  static void clients() {
     kv = client.getKVClient();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (cairn != null) {
-      cairn.close();
-    }
-  }
-
-  static ByteSequence bs(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
   static String str(ByteSequence b) {

@@ -42,34 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
  * jetcd 0.8.7 against a running Cairn: the Lease client (grant, keep-alive, time-to-live, revoke, expiry), and the
  * Lock and Election clients, which call Cairn's v3lock and v3election services.
  */
-class JetcdLeaseTest {
-  @TempDir
-  static Path dir;
-  static Member cairn;
-  static Client client;
+class JetcdLeaseTest extends AgainstCairn {
   static KV kv;
   static Lease lease;
 
   @BeforeAll
-  static void start() throws Exception {
-    cairn = Member.cairn(dir);
-    client = Client.builder().endpoints(cairn.url()).build();
+  static void clients() {
     kv = client.getKVClient();
     lease = client.getLeaseClient();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (cairn != null) {
-      cairn.close();
-    }
-  }
-
-  static ByteSequence bs(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
   static boolean exists(String key) throws Exception {

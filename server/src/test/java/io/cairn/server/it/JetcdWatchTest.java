@@ -29,34 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** jetcd's Watch client against a running Cairn: many watchers, replay, cancel, compaction. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class JetcdWatchTest {
-  @TempDir
-  static Path dir;
-  static Member cairn;
-  static Client client;
+class JetcdWatchTest extends AgainstCairn {
   static KV kv;
   static Watch watch;
 
   @BeforeAll
-  static void start() throws Exception {
-    cairn = Member.cairn(dir);
-    client = Client.builder().endpoints(cairn.url()).build();
+  static void clients() {
     kv = client.getKVClient();
     watch = client.getWatchClient();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (cairn != null) {
-      cairn.close();
-    }
-  }
-
-  static ByteSequence bs(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
   static long put(String k, String v) throws Exception {

@@ -25,27 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * remaining TTL within 5 s of the granted one reads "OK". Long-running commands (lock, elect, keep-alive, watch)
  * run in the background and are awaited on their output, never slept on.
  */
-class LeaseDifferentialTest {
-  @TempDir
-  static Path dir;
-  static Member etcd;
-  static Member cairn;
-
-  @BeforeAll
-  static void start() throws Exception {
-    etcd = Member.etcd(dir);
-    cairn = Member.cairn(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cairn != null) {
-      cairn.close();
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
+class LeaseDifferentialTest extends SideBySide {
 
   /** One server's transcript, with lease ids captured as variables and masked as labels. */
   static final class Session {

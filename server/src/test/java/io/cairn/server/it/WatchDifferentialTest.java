@@ -18,27 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are masked. Every watch replays from a fixed revision, so what it prints does not depend on timing;
  * each waits for the final marker write instead of sleeping.
  */
-class WatchDifferentialTest {
-  @TempDir
-  static Path dir;
-  static Member etcd;
-  static Member cairn;
-
-  @BeforeAll
-  static void start() throws Exception {
-    etcd = Member.etcd(dir);
-    cairn = Member.cairn(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cairn != null) {
-      cairn.close();
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
+class WatchDifferentialTest extends SideBySide {
 
   static final String MARK = "final";
   /** The marker as JSON output shows it (base64). */

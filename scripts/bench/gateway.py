@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""JSON gateway throughput, Cairn beside real etcd: curl-style POSTs of /v3/kv/put and /v3/kv/range.
+
+   scripts/bench/gateway.py CAIRN_HOST:PORT ETCD_HOST:PORT [requests=2000] [threads=8]
+
+Sequential: one keep-alive HTTP/1.1 connection, one request at a time (as a script looping curl
+would, minus process start-up). Concurrent: `threads` connections in parallel. Prints a markdown
+table with requests/s, p50 and p99 for each and the ratio Cairn/etcd. Bounded by the request count.
+"""
+import base64, http.client, json, sys, threading, time
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+def run(ep, path, bodies, threads):
+    host, port = ep.split(":")
+    lat = []
+    lock = threading.Lock()
+    def worker(chunk):
+        c = http.client.HTTPConnection(host, int(port), timeout=30)
+        mine = []
+        for body in chunk:
+            t = time.perf_counter()
+            c.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                raise SystemExit(f"{ep}{path}: HTTP {r.status}")
+            mine.append(time.perf_counter() - t)
+        c.close()
+        with lock:
+            lat.extend(mine)
+    chunks = [bodies[i::threads] for i in range(threads)]
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=worker, args=(ch,)) for ch in chunks]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    wall = time.perf_counter() - t0
+    lat.sort()
+    return len(lat) / wall, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
+
+def main():
+    cairn, etcd = sys.argv[1], sys.argv[2]
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+    puts = [json.dumps({"key": b64(f"gw/{i % 1000}"), "value": b64("x" * 256)}) for i in range(n)]
+    ranges = [json.dumps({"key": b64(f"gw/{i % 1000}")}) for i in range(n)]
+    print("| workload | Cairn req/s (p50 / p99 ms) | etcd req/s (p50 / p99 ms) | Cairn/etcd |")
+    print("|---|---|---|---|")
+    for name, path, bodies, th in [("put, sequential", "/v3/kv/put", puts, 1),
+                                   ("range, sequential", "/v3/kv/range", ranges, 1),
+                                   (f"put, {threads} connections", "/v3/kv/put", puts, threads),
+                                   (f"range, {threads} connections", "/v3/kv/range", ranges, threads)]:
+        # warm-up, then alternate: etcd, Cairn
+        run(etcd, path, bodies[:200], th); run(cairn, path, bodies[:200], th)
+        e = run(etcd, path, bodies, th)
+        c = run(cairn, path, bodies, th)
+        print(f"| {name} | {c[0]:.0f} ({c[1]:.2f} / {c[2]:.2f}) | {e[0]:.0f} ({e[1]:.2f} / {e[2]:.2f}) | {c[0] / e[0]:.2f} |")
+
+if __name__ == "__main__":
+    main()
