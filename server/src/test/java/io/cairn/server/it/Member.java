@@ -205,5 +205,15 @@ final class Member implements AutoCloseable {
     if (process != null && process.isAlive()) {
       stop();
     }
+    // keep the server's log after the temp dir is gone, for diagnosing a failed run
+    try {
+      Path keep = Path.of("target", "it-logs");
+      Files.createDirectories(keep);
+      if (Files.exists(log)) {
+        Files.copy(log, keep.resolve(kind + "-" + clientPort + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException ignored) {
+      // best effort
+    }
   }
 }
