@@ -56,7 +56,9 @@ public final class WatchHub implements AutoCloseable {
   /** Called after the store applied new revisions (any thread, cheap, coalesced). */
   public void wake() {
     if (wakePending.compareAndSet(false, true)) {
-      commands.add(() -> { });
+      // the flag is cleared by the wake-up itself when it runs; clearing it anywhere else can leave
+      // it set with no wake-up queued, and then every later wake() is lost
+      commands.add(() -> wakePending.set(false));
     }
   }
 
@@ -99,7 +101,6 @@ public final class WatchHub implements AutoCloseable {
           wait = Math.min(wait, RECHECK_NANOS);
         }
         Runnable first = commands.poll(wait, TimeUnit.NANOSECONDS);
-        wakePending.set(false);
         if (first != null) {
           first.run();
           for (Runnable r; (r = commands.poll()) != null; ) {

@@ -45,9 +45,6 @@ class JetcdWatchTest extends AgainstCairn {
 
   @Test
   @Order(1)
-  @org.junit.jupiter.api.Disabled("OPEN BUG (issue 6 stays open): in about 1 run in 3, one of 50 jetcd watchers created "
-      + "at a known revision never receives its event from Cairn, while the same test against real etcd passed 5 of 5; "
-      + "the server logged every create and no send failure or unready stream. Re-enable when fixed.")
   void manyWatchersEachSeeTheirKeysLive() throws Exception {
     int n = 50;
     long from = put("many/start", "x") + 1;
