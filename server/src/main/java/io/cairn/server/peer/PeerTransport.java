@@ -76,16 +76,23 @@ public final class PeerTransport implements AutoCloseable {
       PeerLink cur = links.get(r.getId());
       if (cur == null || !cur.url().equals(url)) {
         if (cur != null) {
-          cur.close();
+          closeLater(cur);
         }
         links.put(r.getId(), new PeerLink(r.getId(), url, unreachable, clusterId));
       }
     }
     for (Long id : new java.util.ArrayList<>(links.keySet())) {
       if (!wanted.contains(id) && !members.isEmpty()) {
-        links.remove(id).close();
+        closeLater(links.remove(id));
       }
     }
+  }
+
+  /** sync runs on the apply thread: stopping a link joins its sender thread, so do it off that thread. */
+  private static void closeLater(PeerLink link) {
+    Thread t = new Thread(link::close, "cairn-peer-close");
+    t.setDaemon(true);
+    t.start();
   }
 
   public boolean knows(long peerId) {

@@ -48,6 +48,8 @@ public final class RaftMember implements Proposer, MemberState {
     }
   }
 
+  static final long MAX_APPLY_BACKLOG = 5000;
+
   private final long memberId;
   private final long clusterId;
   private final MvccStore store;
@@ -222,6 +224,12 @@ public final class RaftMember implements Proposer, MemberState {
 
   @Override
   public CompletableFuture<Message> propose(InternalRequest request) {
+    // etcd refuses new proposals while the apply backlog exceeds 5000 entries, so neither the raft
+    // inbox nor the apply queue grows without bound under overload
+    if (raft.commitIndex - apply.appliedIndex() > MAX_APPLY_BACKLOG) {
+      return CompletableFuture.failedFuture(io.grpc.Status.RESOURCE_EXHAUSTED
+          .withDescription("etcdserver: too many requests").asRuntimeException());
+    }
     long id = ids.next();
     long changesAtStart = raft.leaderChanges;
     CompletableFuture<Message> f = new CompletableFuture<>();
