@@ -3,31 +3,51 @@ package io.cairn.server.apply;
 import com.google.protobuf.Message;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.storage.mvcc.MvccStore;
+import io.cairn.storage.mvcc.StoreBatch;
 
 /**
- * Applies one logged request to the store; the same code serves direct apply and Raft's apply loop. Lease changes
- * reach the lessor through the store's lease listener ({@link MvccStore#subscribeLeases}), so the lessor sees exactly
+ * Applies logged requests to the store, many per RocksDB batch: the apply loop stages each committed entry with
+ * {@link #apply} and commits with {@link #commit} before it answers anyone. Lease changes reach the lessor through
+ * the store's lease listener ({@link MvccStore#subscribeLeases}) when the batch commits, so the lessor sees exactly
  * what was applied, in log order.
  */
-public final class RequestApplier {
-  private final MvccStore store;
+public final class RequestApplier implements AutoCloseable {
+  private final StoreBatch batch;
 
   public RequestApplier(MvccStore store) {
-    this.store = store;
+    this.batch = store.newBatch();
   }
 
-  /** Applies {@code req} as log entry {@code index}; the store records the index with the data. */
+  /**
+   * Stages {@code req} as log entry {@code index}; the store records the index with the data. The response is final
+   * but must not reach the client before {@link #commit}. A compaction commits what is staged first.
+   */
   public Message apply(InternalRequest req, long index) {
     return switch (req.getRequestCase()) {
-      case PUT -> store.put(req.getPut(), index);
-      case DELETE_RANGE -> store.deleteRange(req.getDeleteRange(), index);
-      case TXN -> store.txn(req.getTxn(), index);
-      case COMPACTION -> store.compact(req.getCompaction(), index);
-      case LEASE_GRANT -> store.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
-      case LEASE_REVOKE -> store.leaseRevoke(req.getLeaseRevoke().getID(), index);
-      case LEASE_CHECKPOINT -> store.leaseCheckpoint(req.getLeaseCheckpoint(), index);
+      case PUT -> batch.put(req.getPut(), index);
+      case DELETE_RANGE -> batch.deleteRange(req.getDeleteRange(), index);
+      case TXN -> batch.txn(req.getTxn(), index);
+      case COMPACTION -> batch.compact(req.getCompaction(), index);
+      case LEASE_GRANT -> batch.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
+      case LEASE_REVOKE -> batch.leaseRevoke(req.getLeaseRevoke().getID(), index);
+      case LEASE_CHECKPOINT -> batch.leaseCheckpoint(req.getLeaseCheckpoint(), index);
       case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
+  }
+
+  /** Requests staged since the last commit. */
+  public int staged() {
+    return batch.size();
+  }
+
+  /** Writes everything staged as one RocksDB batch. */
+  public void commit() {
+    batch.commit();
+  }
+
+  @Override
+  public void close() {
+    batch.close();
   }
 }

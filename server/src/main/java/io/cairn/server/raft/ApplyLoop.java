@@ -23,19 +23,38 @@ import org.slf4j.LoggerFactory;
  * store (which records each entry's index with its data, so replays after a crash are skipped),
  * hands configuration changes back to the raft thread, completes the waiting client calls and
  * releases reads waiting for an applied index.
+ *
+ * <p>Batching: everything queued when the thread wakes is staged into one store batch (at most
+ * {@link #MAX_BATCH} requests) and written with one RocksDB write. Only after that write are the
+ * applied index raised, the clients answered and waiting reads released, so nobody observes a
+ * write the store has not taken. A configuration change or a posted task first commits what is
+ * staged, so it runs against the store as of every entry before it.
  */
 final class ApplyLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
 
+  /** Requests staged per RocksDB batch at most: bounds the batch's memory and the first answer's wait. */
+  static final int MAX_BATCH = 1000;
+
   /** A read waiting until the applied index reaches {@code index}. */
   private record ReadWait(long index, CompletableFuture<Void> future) {}
+
+  /** Committed entries from the raft thread. */
+  private record Committed(List<Entry> entries) {}
+
+  /** A client call answered once the batch holding its entry is written. */
+  private record Answer(CompletableFuture<Message> caller, Message response, RuntimeException error) {}
 
   private final RequestApplier applier;
   private final Map<Long, CompletableFuture<Message>> waits;
   private final Consumer<Runnable> raftThread;
   private final ConfChangeSink confChanges;
   private volatile java.util.function.Consumer<io.cairn.proto.serverpb.MemberRecord> attributes = r -> { };
-  private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+  /** {@link Committed}, {@link ReadWait} or a {@link Runnable} to run on this thread. */
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final java.util.ArrayList<Answer> answers = new java.util.ArrayList<>();
+  /** The index of the last entry staged; published as {@link #applied} when the batch is written. */
+  private long staged;
   private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
   private final AtomicLong applied;
   private final Thread thread;
@@ -54,6 +73,7 @@ final class ApplyLoop implements AutoCloseable {
     this.raftThread = raftThread;
     this.confChanges = confChanges;
     this.applied = new AtomicLong(appliedIndex);
+    this.staged = appliedIndex;
     this.thread = new Thread(this::run, "cairn-apply");
     this.thread.setDaemon(true);
     this.thread.start();
@@ -74,39 +94,46 @@ final class ApplyLoop implements AutoCloseable {
 
   /** On the apply thread, after the store was replaced by a snapshot holding entries up to {@code index}. */
   void raiseApplied(long index) {
+    staged = Math.max(staged, index);
     applied.accumulateAndGet(index, Math::max);
     releaseReads();
   }
 
   /** From the raft thread: committed entries, in log order. */
   void submit(List<Entry> committed) {
-    queue.add(() -> committed.forEach(this::applyEntry));
+    queue.add(new Committed(committed));
   }
 
   /** From the raft thread: complete {@code f} once everything up to {@code index} is applied. */
   void whenApplied(long index, CompletableFuture<Void> f) {
-    queue.add(() -> {
-      reads.add(new ReadWait(index, f));
-      releaseReads();
-    });
+    queue.add(new ReadWait(index, f));
   }
 
-  /** Runs {@code r} on the apply thread after everything submitted before it. */
+  /** Runs {@code r} on the apply thread after everything submitted before it is applied and written. */
   void post(Runnable r) {
     queue.add(r);
   }
 
   private void run() {
+    try {
+      loop();
+    } finally {
+      applier.close();
+    }
+  }
+
+  private void loop() {
     while (running) {
       try {
-        Runnable r = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (r == null) {
+        Object item = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (item == null) {
           continue;
         }
-        r.run();
-        for (Runnable more; (more = queue.poll()) != null; ) {
-          more.run();
+        handle(item);
+        for (Object more; (more = queue.poll()) != null; ) {
+          handle(more);
         }
+        commit();
         onApplied.run();
       } catch (InterruptedException e) {
         return;
@@ -118,6 +145,41 @@ final class ApplyLoop implements AutoCloseable {
     }
   }
 
+  private void handle(Object item) {
+    if (item instanceof Committed c) {
+      for (Entry e : c.entries()) {
+        applyEntry(e);
+        if (applier.staged() >= MAX_BATCH) {
+          commit();
+        }
+      }
+    } else if (item instanceof ReadWait w) {
+      reads.add(w);
+      releaseReads();
+    } else {
+      commit();
+      ((Runnable) item).run();
+    }
+  }
+
+  /** Writes the staged batch, then publishes the applied index, answers the clients and releases reads. */
+  private void commit() {
+    applier.commit();
+    applied.set(staged);
+    for (Answer a : answers) {
+      if (a.caller() == null) {
+        continue;
+      }
+      if (a.error() != null) {
+        a.caller().completeExceptionally(a.error());
+      } else {
+        a.caller().complete(a.response());
+      }
+    }
+    answers.clear();
+    releaseReads();
+  }
+
   private void applyEntry(Entry e) {
     switch (e.getType()) {
       case NORMAL -> {
@@ -125,12 +187,17 @@ final class ApplyLoop implements AutoCloseable {
           applyRequest(e);
         }
       }
-      case CONF_CHANGE -> confChanges.apply(parseV1(e), e.getIndex());
-      case CONF_CHANGE_V2 -> confChanges.apply(parseV2(e), e.getIndex());
+      case CONF_CHANGE -> {
+        commit();
+        confChanges.apply(parseV1(e), e.getIndex());
+      }
+      case CONF_CHANGE_V2 -> {
+        commit();
+        confChanges.apply(parseV2(e), e.getIndex());
+      }
       default -> LOG.warn("ignoring entry {} of unknown type {}", e.getIndex(), e.getTypeValue());
     }
-    applied.set(e.getIndex());
-    releaseReads();
+    staged = e.getIndex();
   }
 
   private void applyRequest(Entry e) {
@@ -143,21 +210,14 @@ final class ApplyLoop implements AutoCloseable {
     CompletableFuture<Message> wait = waits.remove(req.getId());
     if (req.hasMemberAttributes()) {
       attributes.accept(req.getMemberAttributes());
-      if (wait != null) {
-        wait.complete(req.getMemberAttributes());
-      }
+      answers.add(new Answer(wait, req.getMemberAttributes(), null));
       return;
     }
     try {
-      Message resp = applier.apply(req, e.getIndex());
-      if (wait != null) {
-        wait.complete(resp);
-      }
+      answers.add(new Answer(wait, applier.apply(req, e.getIndex()), null));
     } catch (io.cairn.storage.mvcc.MvccException rejected) {
       // a request the store refuses (e.g. compacted revision) is refused the same way on every member
-      if (wait != null) {
-        wait.completeExceptionally(rejected);
-      }
+      answers.add(new Answer(wait, null, rejected));
     }
   }
 

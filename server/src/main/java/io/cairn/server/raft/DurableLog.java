@@ -6,6 +6,7 @@ import io.cairn.proto.raftpb.ConfState;
 import io.cairn.proto.raftpb.Entry;
 import io.cairn.proto.raftpb.HardState;
 import io.cairn.proto.raftpb.Snapshot;
+import io.cairn.proto.serverpb.SnapshotRecord;
 import io.cairn.raft.MemoryRaftStorage;
 import io.cairn.raft.Ready;
 import io.cairn.storage.wal.Wal;
@@ -30,9 +31,19 @@ import org.slf4j.LoggerFactory;
 final class DurableLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DurableLog.class);
 
+  /**
+   * WAL segment size: etcd's 64 MiB. Tests shrink it (system property {@code cairn.wal.segment-bytes}) so a few
+   * hundred entries span several segments and releasing the log behind a snapshot can be observed.
+   */
+  private static long segmentBytes() {
+    return Long.getLong("cairn.wal.segment-bytes", WalOptions.DEFAULT_SEGMENT_SIZE);
+  }
+
   final MemoryRaftStorage memory;
   private final Wal wal;
   private final SnapshotFiles snapshots;
+  /** The snapshot this member restarted from, or null. */
+  private SnapshotRecord restartedFrom;
 
   private DurableLog(MemoryRaftStorage memory, Wal wal, SnapshotFiles snapshots) {
     this.memory = memory;
@@ -48,18 +59,23 @@ final class DurableLog implements AutoCloseable {
   static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata,
       List<io.cairn.proto.serverpb.MemberRecord> initialMembers, LongConsumer fsyncNanos) throws IOException {
     SnapshotFiles snaps = new SnapshotFiles(snapDir, maxSnapshots);
+    snaps.removeOrphans();
     boolean restart = Wal.exists(walDir);
-    Wal wal = Wal.open(walDir, WalOptions.defaults().withMetadata(metadata).withFsyncListener(fsyncNanos));
+    Wal wal = Wal.open(walDir, WalOptions.defaults().withSegmentSizeBytes(segmentBytes()).withMetadata(metadata)
+        .withFsyncListener(fsyncNanos));
     try {
       if (!restart) {
         return bootstrap(wal, snaps, initialMembers);
       }
-      Snapshot snap = pickSnapshot(wal, snaps);
+      SnapshotRecord rec = pickSnapshot(wal, snaps);
+      Snapshot snap = rec == null ? null : rec.getSnapshot();
       WalContents contents = wal.readAll(snap == null ? 0 : snap.getMetadata().getIndex());
       if (!Arrays.equals(contents.metadata(), metadata)) {
         throw new IOException("the WAL in " + walDir + " belongs to another member or cluster");
       }
-      return restore(wal, snaps, snap, contents);
+      DurableLog log = restore(wal, snaps, snap, contents);
+      log.restartedFrom = rec;
+      return log;
     } catch (IOException | RuntimeException e) {
       wal.close();
       throw e;
@@ -70,9 +86,9 @@ final class DurableLog implements AutoCloseable {
    * The snapshot to restart from: the newest valid one whose successors the WAL still holds, or null
    * to replay the WAL from its start.
    */
-  private static Snapshot pickSnapshot(Wal wal, SnapshotFiles snaps) throws IOException {
-    for (Snapshot s : snaps.loadNewestFirst()) {
-      long idx = s.getMetadata().getIndex();
+  private static SnapshotRecord pickSnapshot(Wal wal, SnapshotFiles snaps) throws IOException {
+    for (SnapshotRecord s : snaps.loadNewestFirst()) {
+      long idx = s.getSnapshot().getMetadata().getIndex();
       try {
         wal.readAll(idx);
         return s;
@@ -141,6 +157,16 @@ final class DurableLog implements AutoCloseable {
     return memory.snapshot().getMetadata().getIndex();
   }
 
+  /** The snapshot this member restarted from, or null (a new member, or a WAL replayed from its start). */
+  SnapshotRecord restartedFrom() {
+    return restartedFrom;
+  }
+
+  /** The checkpoint directory of {@code rec}. */
+  Path checkpointOf(SnapshotRecord rec) {
+    return snapshots.checkpointOf(rec);
+  }
+
   /** Persists what a Ready carries: one WAL write, one fsync when it must sync; then the memory view. */
   void persist(Ready rd) throws IOException {
     HardState hs = rd.hardState();
@@ -149,7 +175,7 @@ final class DurableLog implements AutoCloseable {
     if (snap != null) {
       // A snapshot installed from the leader: its file first (configuration for restarts), then
       // the WAL marker with the entries and hard state, then the in-memory log.
-      snapshots.save(snap);
+      snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).build());
       wal.save(toWal(rd.entries()), whs,
           new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
       memory.applySnapshot(snap);
@@ -163,18 +189,22 @@ final class DurableLog implements AutoCloseable {
   }
 
   /**
-   * Records a snapshot at {@code index} (the store is durable through it) and drops the log behind
-   * it: snapshot file first, then the WAL marker, then the memory log and old WAL segments.
+   * Records a snapshot at {@code index} whose store checkpoint ({@code checkpoint}, sealed, holding the store at
+   * least through {@code storeIndex}) is already on disk, and drops the log behind it: snapshot file first, then
+   * the WAL marker, then the memory log, then the WAL segments behind the oldest snapshot kept.
    */
-  void snapshotAt(long index, ConfState cs, ByteString membership) throws IOException {
+  void snapshotAt(long index, ConfState cs, ByteString membership, Path checkpoint, long storeIndex,
+      List<io.cairn.proto.serverpb.CheckpointFile> files) throws IOException {
     if (index <= snapshotIndex()) {
+      Checkpoints.deleteTree(checkpoint); // a snapshot from the leader overtook this one
       return;
     }
     Snapshot snap = memory.createSnapshot(index, cs, membership);
-    snapshots.save(snap);
+    snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setCheckpoint(checkpoint.getFileName().toString())
+        .setStoreIndex(storeIndex).addAllFiles(files).build());
     wal.save(List.of(), null, new WalSnapshot(index, snap.getMetadata().getTerm()), true);
     memory.compact(index);
-    wal.releaseTo(index);
+    wal.releaseTo(snapshots.oldestRetainedIndex());
   }
 
   private static List<WalEntry> toWal(List<Entry> entries) {

@@ -167,14 +167,29 @@ final class RaftLoop implements AutoCloseable {
     });
   }
 
-  /** From the apply thread: the store is durable through {@code index}; compact the log behind it. */
-  void snapshotAt(long index, com.google.protobuf.ByteString membership) {
+  /**
+   * From the apply thread: {@code then} gets the configuration as of everything applied so far (configuration
+   * changes reach this thread through the same inbox, in order).
+   */
+  void withConfState(java.util.function.Consumer<ConfState> then) {
+    inbox.add(() -> then.accept(confState));
+  }
+
+  /**
+   * Records a snapshot at {@code index} with configuration {@code cs}; the store checkpoint is on disk and the
+   * store durable through {@code index}, so the log behind it may go. {@code done} runs afterwards, whatever
+   * happened.
+   */
+  void snapshotAt(long index, ConfState cs, com.google.protobuf.ByteString membership, java.nio.file.Path checkpoint,
+      long storeIndex, List<io.cairn.proto.serverpb.CheckpointFile> files, Runnable done) {
     inbox.add(() -> {
       try {
-        log.snapshotAt(index, confState, membership);
-        LOG.info("snapshot at index {}; log compacted", index);
+        log.snapshotAt(index, cs, membership, checkpoint, storeIndex, files);
+        LOG.info("snapshot at index {} (store checkpoint {}); log compacted", index, checkpoint.getFileName());
       } catch (Exception e) {
         LOG.error("snapshot at index {} failed", index, e);
+      } finally {
+        done.run();
       }
     });
   }

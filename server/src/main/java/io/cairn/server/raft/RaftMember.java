@@ -65,6 +65,16 @@ public final class RaftMember implements Proposer, MemberState {
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> ticker;
   private volatile long lastSnapshotIndex;
+  private final Path snapDir;
+  /** Takes store checkpoints for snapshots, so neither the apply nor the raft thread waits for the flush. */
+  private final java.util.concurrent.ExecutorService snapshotter = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cairn-snapshot");
+        t.setDaemon(true);
+        return t;
+      });
+  /** The snapshot under way (done when none is): one at a time, set only by the apply thread. */
+  private volatile CompletableFuture<Void> snapshotInFlight = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
@@ -86,8 +96,15 @@ public final class RaftMember implements Proposer, MemberState {
     }
     this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
         metadata, initialMembers, walFsyncNanos);
+    try {
+      recoverStore(store, log, memberDir);
+    } catch (IOException | RuntimeException e) {
+      log.close();
+      throw e;
+    }
     long snapIndex = log.snapshotIndex();
     this.lastSnapshotIndex = snapIndex;
+    this.snapDir = memberDir.resolve("snap");
     this.membership = Membership.fromSnapshot(log.memory.snapshot().getData());
     if (!membership.members().isEmpty()) {
       // after bootstrap the flags no longer say who the members are; the snapshot (then the log) does
@@ -111,7 +128,6 @@ public final class RaftMember implements Proposer, MemberState {
     raftRef[0] = raft;
     apply.onApplied(this::afterApply);
     apply.onMemberAttributes(membership::applyAttributes);
-    Path snapDir = memberDir.resolve("snap");
     this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable,
             () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
     raft.start(transport);
@@ -210,15 +226,75 @@ public final class RaftMember implements Proposer, MemberState {
     return f;
   }
 
-  /** On the apply thread after a batch: wake watchers; snapshot every --snapshot-count entries. */
+  /**
+   * A store that lost writes the restart snapshot holds (its directory deleted, or replaced by an older copy) is
+   * replaced by that snapshot's checkpoint; the WAL after the snapshot then brings it up to date. A store that is
+   * behind and has no checkpoint to come from cannot be repaired: refuse rather than serve a store with a hole.
+   */
+  private static void recoverStore(MvccStore store, DurableLog log, Path memberDir) throws IOException {
+    io.cairn.proto.serverpb.SnapshotRecord rec = log.restartedFrom();
+    if (rec == null || store.consistentIndex() >= rec.getStoreIndex()) {
+      return;
+    }
+    if (rec.getCheckpoint().isEmpty()) {
+      throw new IOException("the store in " + memberDir.resolve("store") + " is at raft index "
+          + store.consistentIndex() + ", behind the snapshot at " + rec.getSnapshot().getMetadata().getIndex()
+          + ", and no checkpoint holds that snapshot: refusing to start");
+    }
+    Path checkpoint = log.checkpointOf(rec);
+    LOG.warn("the store in {} is at raft index {} but snapshot {} holds it through {}: restoring it from {}",
+        memberDir.resolve("store"), store.consistentIndex(), rec.getSnapshot().getMetadata().getIndex(),
+        rec.getStoreIndex(), checkpoint);
+    Path copy = memberDir.resolve("store.restoring");
+    Checkpoints.deleteTree(copy);
+    Checkpoints.copy(checkpoint, copy);
+    store.restoreFrom(copy);
+    LOG.info("store restored from {}: raft index {}, revision {}", checkpoint, store.consistentIndex(),
+        store.currentRevision());
+  }
+
+  /**
+   * On the apply thread after a batch: wake watchers; every --snapshot-count entries start a snapshot. The
+   * membership and (through the raft inbox) the configuration are taken as of {@code applied}; the store
+   * checkpoint is taken later on the snapshot thread and holds at least that much, which is all a restart needs
+   * (entries the checkpoint already holds are skipped by their consistent index).
+   */
   private void afterApply() {
     onApplied.run();
     long applied = apply.appliedIndex();
-    if (applied - lastSnapshotIndex >= settings.snapshotCount()) {
-      // The store must be durable through `applied` before the log behind it may go.
-      store.flush();
+    if (applied - lastSnapshotIndex >= settings.snapshotCount() && snapshotInFlight.isDone()) {
       lastSnapshotIndex = applied;
-      raft.snapshotAt(applied, membership.toSnapshot());
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      snapshotInFlight = done;
+      com.google.protobuf.ByteString members = membership.toSnapshot();
+      raft.withConfState(cs -> {
+        try {
+          snapshotter.execute(() -> takeSnapshot(applied, cs, members, done));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+          done.complete(null);
+        }
+      });
+    }
+  }
+
+  /**
+   * On the snapshot thread. The store is flushed first: once its memtables are in fsynced SST files it no longer
+   * needs RocksDB's (unsynced) log nor the raft WAL behind {@code index}, so the WAL may be released behind the
+   * snapshot (the durability argument in docs/architecture.md).
+   */
+  private void takeSnapshot(long index, io.cairn.proto.raftpb.ConfState cs, com.google.protobuf.ByteString members,
+      CompletableFuture<Void> done) {
+    try {
+      long storeIndex = store.consistentIndex();
+      store.flush();
+      Path checkpoint = SnapshotFiles.checkpointDir(snapDir, index);
+      Checkpoints.deleteTree(checkpoint);
+      store.checkpoint(checkpoint);
+      List<io.cairn.proto.serverpb.CheckpointFile> files = Checkpoints.seal(checkpoint);
+      raft.snapshotAt(index, cs, members, checkpoint, storeIndex, files, () -> done.complete(null));
+    } catch (IOException | RuntimeException e) {
+      LOG.error("taking a snapshot at index {} failed; the next one is tried after more entries", index, e);
+      done.complete(null);
     }
   }
 
@@ -403,6 +479,16 @@ public final class RaftMember implements Proposer, MemberState {
     closed = true;
     handOffLeadership();
     ticker.cancel(false);
+    snapshotter.shutdown();
+    try {
+      // a snapshot under way is finished by the raft thread, which is still running; one cut short
+      // by a crash leaves only a checkpoint no snapshot file names, removed at the next start
+      snapshotInFlight.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      LOG.warn("a snapshot did not finish before stopping: {}", e.toString());
+    }
     raft.close();
     apply.close();
     waits.values().forEach(f -> f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED)));

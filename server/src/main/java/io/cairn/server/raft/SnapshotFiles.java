@@ -1,6 +1,6 @@
 package io.cairn.server.raft;
 
-import io.cairn.proto.raftpb.Snapshot;
+import io.cairn.proto.serverpb.SnapshotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,38 +10,64 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Raft snapshot metadata files in member/snap: {@code <term>-<index>.snap} holding a CRC-32C and the
- * snapshot (index, term, configuration). The store itself is the snapshot's data (it records its
- * consistent index atomically), so these files carry only what Raft needs to restart from it.
+ * The snapshots in member/snap. Each is a metadata file {@code <term>-<index>.snap} (a CRC-32C and a
+ * {@link SnapshotRecord}: index, term, configuration, membership, and the description of its store checkpoint) and,
+ * for snapshots this member took, a RocksDB checkpoint directory {@code <index>.ckpt}. A snapshot is valid only if
+ * its file passes the checksum and its checkpoint matches the description (see {@link Checkpoints}).
+ *
+ * <p>Retention: at most two snapshots (fewer if --max-snapshots says so): every checkpoint pins the store files it
+ * links, and the WAL is kept from the oldest retained snapshot on, so the older one is the fallback when the newest
+ * is damaged.
  */
 final class SnapshotFiles {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotFiles.class);
   private static final String SUFFIX = ".snap";
+  private static final String CHECKPOINT_SUFFIX = ".ckpt";
 
   private final Path dir;
   private final int keep;
 
-  SnapshotFiles(Path dir, int keep) throws IOException {
+  SnapshotFiles(Path dir, int maxSnapshots) throws IOException {
     this.dir = dir;
-    this.keep = Math.max(1, keep);
+    this.keep = retained(maxSnapshots);
     Files.createDirectories(dir);
   }
 
-  /** Writes durably (temp file, fsync, rename, directory fsync), then prunes beyond --max-snapshots. */
-  void save(Snapshot snap) throws IOException {
-    byte[] body = snap.toByteArray();
+  /** etcd's --max-snapshots (0 = unlimited) capped at two, as the class comment explains. */
+  static int retained(int maxSnapshots) {
+    return maxSnapshots <= 0 ? 2 : Math.min(maxSnapshots, 2);
+  }
+
+  /** Where the checkpoint for a snapshot at {@code index} goes (it must not exist yet). */
+  static Path checkpointDir(Path snapDir, long index) {
+    return snapDir.resolve(String.format("%016x%s", index, CHECKPOINT_SUFFIX));
+  }
+
+  Path checkpointOf(SnapshotRecord r) {
+    return dir.resolve(r.getCheckpoint());
+  }
+
+  /**
+   * Writes durably (temp file, fsync, rename, directory fsync), then removes snapshots beyond the retention with
+   * their checkpoints.
+   */
+  void save(SnapshotRecord rec) throws IOException {
+    byte[] body = rec.toByteArray();
     CRC32C crc = new CRC32C();
     crc.update(body);
     ByteBuffer buf = ByteBuffer.allocate(8 + body.length);
     buf.putInt((int) crc.getValue()).putInt(body.length).put(body).flip();
-    String name = String.format("%016x-%016x%s", snap.getMetadata().getTerm(), snap.getMetadata().getIndex(), SUFFIX);
+    var meta = rec.getSnapshot().getMetadata();
+    String name = String.format("%016x-%016x%s", meta.getTerm(), meta.getIndex(), SUFFIX);
     Path tmp = dir.resolve(name + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -51,18 +77,23 @@ final class SnapshotFiles {
       ch.force(true);
     }
     Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
+    Checkpoints.syncDir(dir);
     List<Path> all = listNewestFirst();
     for (Path old : all.subList(Math.min(keep, all.size()), all.size())) {
       Files.deleteIfExists(old);
     }
+    removeUnreferencedCheckpoints();
   }
 
-  /** Valid snapshots, newest first; corrupt ones are reported and skipped. */
-  List<Snapshot> loadNewestFirst() throws IOException {
-    List<Snapshot> out = new ArrayList<>();
+  /** The index of the oldest snapshot kept: the WAL must still hold every entry after it. */
+  long oldestRetainedIndex() throws IOException {
+    List<Path> all = listNewestFirst();
+    return all.isEmpty() ? 0 : indexOf(all.get(all.size() - 1));
+  }
+
+  /** Valid snapshots, newest first; damaged ones (file or checkpoint) are reported and skipped. */
+  List<SnapshotRecord> loadNewestFirst() throws IOException {
+    List<SnapshotRecord> out = new ArrayList<>();
     for (Path p : listNewestFirst()) {
       byte[] all = Files.readAllBytes(p);
       try {
@@ -77,12 +108,64 @@ final class SnapshotFiles {
         if ((int) c.getValue() != crc) {
           throw new IOException("checksum mismatch");
         }
-        out.add(Snapshot.parseFrom(ByteBuffer.wrap(all, 8, len)));
+        SnapshotRecord rec = SnapshotRecord.parseFrom(ByteBuffer.wrap(all, 8, len));
+        if (!rec.getCheckpoint().isEmpty()) {
+          Checkpoints.verify(checkpointOf(rec), rec.getFilesList());
+        }
+        out.add(rec);
       } catch (IOException | RuntimeException e) {
-        LOG.warn("skipping corrupt snapshot file {}: {}", p, e.getMessage());
+        LOG.warn("skipping damaged snapshot {}: {}", p, e.getMessage());
       }
     }
     return out;
+  }
+
+  /**
+   * Deletes checkpoint directories no snapshot file names: left by a crash between checkpoint and snapshot file,
+   * or by pruning. Only the raft thread (or start-up) calls this, so no checkpoint is being written meanwhile
+   * except the next snapshot's, whose index is above every retained one.
+   */
+  void removeUnreferencedCheckpoints() throws IOException {
+    Set<String> referenced = new HashSet<>();
+    long newest = 0;
+    for (Path p : listNewestFirst()) {
+      referenced.add(checkpointDir(dir, indexOf(p)).getFileName().toString());
+      newest = Math.max(newest, indexOf(p));
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(x -> x.getFileName().toString().endsWith(CHECKPOINT_SUFFIX)).toList()) {
+        String name = p.getFileName().toString();
+        long idx = Long.parseUnsignedLong(name.substring(0, name.length() - CHECKPOINT_SUFFIX.length()), 16);
+        if (!referenced.contains(name) && idx <= newest) {
+          Checkpoints.deleteTree(p);
+        }
+      }
+    }
+  }
+
+  /** Removes every unreferenced checkpoint: at start-up, when none is being written. */
+  void removeOrphans() throws IOException {
+    Set<String> referenced = new HashSet<>();
+    for (Path p : listNewestFirst()) {
+      referenced.add(checkpointDir(dir, indexOf(p)).getFileName().toString());
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        boolean checkpoint = name.endsWith(CHECKPOINT_SUFFIX) && !referenced.contains(name);
+        // checkpoints made for, or received from, another member and left by a crash
+        boolean transfer = Files.isDirectory(p) && (name.startsWith("send-") || name.startsWith("incoming-"));
+        if (checkpoint || transfer) {
+          LOG.info("removing leftover checkpoint {}", p);
+          Checkpoints.deleteTree(p);
+        }
+      }
+    }
+  }
+
+  private static long indexOf(Path snapFile) {
+    String name = snapFile.getFileName().toString();
+    return Long.parseUnsignedLong(name.substring(17, 33), 16);
   }
 
   private List<Path> listNewestFirst() throws IOException {

@@ -18,6 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Snapshots every --snapshot-count entries, restart from them, and what a damaged snapshot does. */
 class SnapshotRecoveryTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void smallWalSegments() {
+    // a few hundred entries then span several segments, so the log behind a snapshot is really released
+    System.setProperty("cairn.wal.segment-bytes", "4096");
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void defaultWalSegments() {
+    System.clearProperty("cairn.wal.segment-bytes");
+  }
+
   @TempDir
   Path dir;
 
@@ -40,13 +51,41 @@ class SnapshotRecoveryTest {
     }
   }
 
+  private List<Path> checkpoints() throws IOException {
+    try (Stream<Path> s = Files.list(dir.resolve("data/member/snap"))) {
+      return s.filter(p -> p.toString().endsWith(".ckpt")).sorted().toList();
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+
+  private static long walFirstIndex(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir.resolve("data/member/wal"))) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".wal"))
+          .mapToLong(n -> Long.parseUnsignedLong(n.substring(17, 33), 16)).min().orElseThrow();
+    }
+  }
+
   @Test
   void snapshotsAreTakenAndARestartLoadsTheNewest() throws Exception {
     try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--max-snapshots", "3")) {
       putMany(s, 0, 200);
     }
     List<Path> snaps = snapFiles();
-    assertThat(snaps).as("snapshot files, pruned to --max-snapshots").hasSize(3);
+    assertThat(snaps).as("snapshot files: at most two are kept, each with its store checkpoint").hasSize(2);
+    assertThat(checkpoints()).hasSize(2);
+    for (Path cp : checkpoints()) {
+      try (Stream<Path> files = Files.list(cp)) {
+        assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("MANIFEST-"))
+            .anyMatch(n -> n.endsWith(".sst"));
+      }
+    }
     try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
       assertThat(count(s)).isEqualTo(200);
       putMany(s, 200, 210);
@@ -67,6 +106,61 @@ class SnapshotRecoveryTest {
     try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
       assertThat(count(s)).isEqualTo(150);
     }
+  }
+
+  /** A lost store directory is rebuilt from the newest snapshot's checkpoint plus the WAL after it. */
+  @Test
+  void aLostStoreIsRestoredFromTheSnapshotCheckpointAndTheWal() throws Exception {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+      putMany(s, 0, 230);
+    }
+    assertThat(snapFiles()).isNotEmpty();
+    assertThat(walFirstIndex(dir)).as("the WAL no longer starts at the beginning").isGreaterThan(1);
+    deleteTree(dir.resolve("data/member/store"));
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+      assertThat(count(s)).isEqualTo(230);
+      var kv = KVGrpc.newBlockingStub(s.channel).range(RangeRequest.newBuilder()
+          .setKey(ByteString.copyFromUtf8("k229")).build());
+      assertThat(kv.getKvs(0).getModRevision()).isEqualTo(231);
+      putMany(s, 230, 240);
+      assertThat(count(s)).isEqualTo(240);
+    }
+  }
+
+  /** A damaged newest checkpoint makes its snapshot invalid; the older snapshot (still covered by the WAL) is used. */
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOlderSnapshot() throws Exception {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+      putMany(s, 0, 230);
+    }
+    List<Path> cps = checkpoints();
+    assertThat(cps).hasSize(2);
+    Path newest = cps.get(cps.size() - 1);
+    try (Stream<Path> files = Files.list(newest)) {
+      Path sst = files.filter(p -> p.toString().endsWith(".sst")).findFirst().orElseThrow();
+      Files.delete(sst); // a hard link: the live store keeps its own
+    }
+    deleteTree(dir.resolve("data/member/store"));
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+      assertThat(count(s)).isEqualTo(230);
+    }
+  }
+
+  @Test
+  void aLostStoreWithEveryCheckpointDamagedRefusesToStart() throws Exception {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+      putMany(s, 0, 230);
+    }
+    for (Path cp : checkpoints()) {
+      try (Stream<Path> files = Files.list(cp)) {
+        Path manifest = files.filter(p -> p.getFileName().toString().startsWith("MANIFEST-")).findFirst().orElseThrow();
+        byte[] b = Files.readAllBytes(manifest);
+        b[b.length / 2] ^= 0x5a;
+        Files.write(manifest, b);
+      }
+    }
+    deleteTree(dir.resolve("data/member/store"));
+    assertThatThrownBy(() -> new InProcessServer(dir)).hasMessageContaining("refusing to start");
   }
 
   @Test

@@ -29,7 +29,7 @@ import org.rocksdb.WriteOptions;
  * right order. RocksDB failures surface as {@link IllegalStateException}: the apply thread cannot continue after a
  * failed write, and the server treats it as fatal.
  */
-final class KvDatabase implements AutoCloseable {
+final class KvDatabase implements AutoCloseable, RowSource {
   static {
     RocksDB.loadLibrary();
   }
@@ -83,6 +83,9 @@ final class KvDatabase implements AutoCloseable {
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setMaxBackgroundJobs(2)
+        // every flush writes all column families together: the SST files then never hold one family's share of a
+        // batch without the others' (the consistent index lives in meta), even when RocksDB's log is not synced
+        .setAtomicFlush(true)
         .setKeepLogFileNum(4));
     List<ColumnFamilyDescriptor> cfs = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, metaOpts),
@@ -179,7 +182,8 @@ final class KvDatabase implements AutoCloseable {
     }
   }
 
-  RocksIterator newIterator(ColumnFamilyHandle cf) {
+  @Override
+  public RocksIterator newIterator(ColumnFamilyHandle cf) {
     return db.newIterator(cf);
   }
 
@@ -187,9 +191,19 @@ final class KvDatabase implements AutoCloseable {
     return db.newIterator(cf, ro);
   }
 
-  byte[] get(ColumnFamilyHandle cf, byte[] key) {
+  @Override
+  public byte[] get(ColumnFamilyHandle cf, byte[] key) {
     try {
       return db.get(cf, key);
+    } catch (RocksDBException e) {
+      throw failure("get", e);
+    }
+  }
+
+  /** {@code key} as {@code batch} would leave it: its staged put or delete, else the database's value. */
+  byte[] getThrough(WriteBatchWithIndex batch, ColumnFamilyHandle cf, byte[] key) {
+    try (ReadOptions ro = new ReadOptions()) {
+      return batch.getFromBatchAndDB(db, cf, ro, key);
     } catch (RocksDBException e) {
       throw failure("get", e);
     }

@@ -24,11 +24,19 @@ final class LeaseTable {
   // ------------------------------------------------------------------------------------------------ reads
 
   boolean exists(long id) {
-    return id != 0 && db.get(db.lease, LeaseCodec.leaseKey(id)) != null;
+    return exists(db, id);
+  }
+
+  boolean exists(RowSource src, long id) {
+    return id != 0 && src.get(db.lease, LeaseCodec.leaseKey(id)) != null;
   }
 
   LeaseRecord get(long id) {
-    byte[] v = db.get(db.lease, LeaseCodec.leaseKey(id));
+    return get(db, id);
+  }
+
+  private LeaseRecord get(RowSource src, long id) {
+    byte[] v = src.get(db.lease, LeaseCodec.leaseKey(id));
     return v == null ? null : LeaseCodec.decode(id, v);
   }
 
@@ -45,9 +53,13 @@ final class LeaseTable {
 
   /** The keys attached to lease {@code id}, in byte-wise order; empty for an unknown lease. */
   List<ByteString> keys(long id) {
+    return keys(db, id);
+  }
+
+  private List<ByteString> keys(RowSource src, long id) {
     List<ByteString> out = new ArrayList<>();
     byte[] prefix = LeaseCodec.leaseKey(id);
-    try (RocksIterator it = db.newIterator(db.leaseKeys)) {
+    try (RocksIterator it = src.newIterator(db.leaseKeys)) {
       for (it.seek(prefix); it.isValid() && LeaseCodec.belongsTo(it.key(), prefix); it.next()) {
         out.add(LeaseCodec.attachedUserKey(it.key()));
       }
@@ -64,7 +76,7 @@ final class LeaseTable {
   }
 
   LeaseRecord grant(WriteTxn w, long id, long ttl) {
-    if (exists(id)) throw MvccException.leaseExists();
+    if (exists(w, id)) throw MvccException.leaseExists();
     w.putLease(id, ttl, 0);
     return new LeaseRecord(id, ttl, 0);
   }
@@ -75,8 +87,8 @@ final class LeaseTable {
    * every put and delete, so that check never fails in practice, but it makes a stale entry harmless.
    */
   void revoke(WriteTxn w, long id) {
-    if (!exists(id)) throw MvccException.leaseNotFound();
-    for (ByteString key : keys(id)) {
+    if (!exists(w, id)) throw MvccException.leaseNotFound();
+    for (ByteString key : keys(w, id)) {
       var kv = w.get(key);
       if (kv != null && kv.getLease() == id) {
         w.deleteRange(KeyRange.of(key, ByteString.EMPTY)); // detaches it too
@@ -89,7 +101,7 @@ final class LeaseTable {
 
   /** etcd lessor.Checkpoint: records the remaining TTL of a known lease; unknown leases are ignored. */
   boolean checkpoint(WriteTxn w, long id, long remainingTtl) {
-    LeaseRecord l = get(id);
+    LeaseRecord l = get(w, id);
     if (l == null) return false;
     w.putLease(id, l.ttl(), remainingTtl);
     return true;

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * data and memory is bounded by the RocksDB caches.
  *
  * <p>Threading: one writer (the raft apply thread) calls put/deleteRange/txn/compact; any number of threads read.
- * Each write is one RocksDB WriteBatch carrying the data, the new current revision and the consistent index; the
- * in-memory current revision is published only after that batch is written, so a reader never sees part of a
+ * Each write, or each run of writes staged in a {@link StoreBatch} (the apply thread's batch of raft entries), is one
+ * RocksDB WriteBatch carrying the data, the new current revision and the consistent index; the in-memory current
+ * revision is published only after that batch is written, so a reader never sees part of a
  * revision. Reads use a fresh RocksDB iterator (an implicit snapshot) and take no lock the writer holds.
  *
  * <p>Leases: the store also holds etcd's persisted lease state (lease id → granted and checkpointed TTL) and the
@@ -168,19 +169,11 @@ public final class MvccStore implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------- writes
 
   public PutResponse put(PutRequest req, long consistentIndex) {
-    RequestValidation.validatePut(req);
-    return write(consistentIndex, () -> PutResponse.newBuilder().setHeader(header(currentRev.get())).build(), w -> {
-      // etcd checks the lease before the ignore_* key existence for a plain Put (the reverse inside a Txn)
-      if (req.getLease() != 0 && !leases.exists(req.getLease())) throw MvccException.leaseNotFound();
-      return WriteOps.put(w, req);
-    });
+    return single(b -> b.put(req, consistentIndex));
   }
 
   public DeleteRangeResponse deleteRange(DeleteRangeRequest req, long consistentIndex) {
-    RequestValidation.validateDeleteRange(req);
-    return write(consistentIndex,
-        () -> DeleteRangeResponse.newBuilder().setHeader(header(currentRev.get())).build(),
-        w -> WriteOps.deleteRange(w, req));
+    return single(b -> b.deleteRange(req, consistentIndex));
   }
 
   /**
@@ -188,10 +181,27 @@ public final class MvccStore implements AutoCloseable {
    * --max-txn-ops). Any error in the chosen branch aborts the whole txn without writing anything.
    */
   public TxnResponse txn(TxnRequest req, long consistentIndex) {
-    RequestValidation.validateTxn(req, Integer.MAX_VALUE);
-    return write(consistentIndex, () -> TxnResponse.newBuilder().setHeader(header(currentRev.get())).build(), w -> {
-      TxnResponse.Builder resp = new TxnExecutor(leases::exists, compactRev.get()).execute(req, w);
-      return resp.setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
+    return single(b -> b.txn(req, consistentIndex));
+  }
+
+  /**
+   * A batch for applying many writes (raft entries) with one RocksDB write; see {@link StoreBatch}. Single writer:
+   * the caller must not write through this store by other means while the batch holds uncommitted writes.
+   */
+  public StoreBatch newBatch() {
+    return new StoreBatch(this);
+  }
+
+  /** One write as a batch of its own, under the write lock throughout so concurrent callers stay serial. */
+  private <T> T single(Function<StoreBatch, T> op) {
+    return guarded(() -> {
+      synchronized (writeLock) {
+        try (StoreBatch b = new StoreBatch(this)) {
+          T resp = op.apply(b);
+          b.commit();
+          return resp;
+        }
+      }
     });
   }
 
@@ -205,13 +215,7 @@ public final class MvccStore implements AutoCloseable {
    *     "lease already exists"
    */
   public LeaseGrantResponse leaseGrant(long id, long ttl, long consistentIndex) {
-    LeaseTable.validateGrant(id, ttl);
-    return write(consistentIndex, () -> LeaseGrantResponse.newBuilder().setHeader(header(currentRev.get())).build(),
-        w -> {
-          LeaseRecord l = leases.grant(w, id, ttl);
-          w.afterCommit(() -> notifyLeases(x -> x.granted(l)));
-          return LeaseGrantResponse.newBuilder().setHeader(header(w.beginRev())).setID(id).setTTL(ttl).build();
-        });
+    return single(b -> b.leaseGrant(id, ttl, consistentIndex));
   }
 
   /**
@@ -222,13 +226,7 @@ public final class MvccStore implements AutoCloseable {
    * @throws MvccException "requested lease not found"
    */
   public LeaseRevokeResponse leaseRevoke(long id, long consistentIndex) {
-    return write(consistentIndex, () -> LeaseRevokeResponse.newBuilder().setHeader(header(currentRev.get())).build(),
-        w -> {
-          leases.revoke(w, id);
-          w.afterCommit(() -> notifyLeases(x -> x.revoked(id)));
-          return LeaseRevokeResponse.newBuilder()
-              .setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
-        });
+    return single(b -> b.leaseRevoke(id, consistentIndex));
   }
 
   /** etcd lessor.Checkpoint for one lease: records its remaining TTL (0 clears it); an unknown lease is ignored. */
@@ -239,15 +237,7 @@ public final class MvccStore implements AutoCloseable {
 
   /** A batch of checkpoints as one write (one raft entry); unknown leases are ignored. */
   public LeaseCheckpointResponse leaseCheckpoint(LeaseCheckpointRequest req, long consistentIndex) {
-    return write(consistentIndex,
-        () -> LeaseCheckpointResponse.newBuilder().setHeader(header(currentRev.get())).build(), w -> {
-          for (LeaseCheckpoint c : req.getCheckpointsList()) {
-            if (leases.checkpoint(w, c.getID(), c.getRemainingTTL())) {
-              w.afterCommit(() -> notifyLeases(x -> x.checkpointed(c.getID(), c.getRemainingTTL())));
-            }
-          }
-          return LeaseCheckpointResponse.newBuilder().setHeader(header(w.beginRev())).build();
-        });
+    return single(b -> b.leaseCheckpoint(req, consistentIndex));
   }
 
   public boolean leaseExists(long id) {
@@ -284,7 +274,7 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
-  private void notifyLeases(java.util.function.Consumer<LeaseListener> event) {
+  void notifyLeases(java.util.function.Consumer<LeaseListener> event) {
     LeaseListener l = leaseListener;
     if (l == null) return;
     try {
@@ -341,35 +331,25 @@ public final class MvccStore implements AutoCloseable {
     return index != 0 && index <= consistentIndex.get();
   }
 
-  private <T> T write(long index, Supplier<T> replayed, Function<WriteTxn, T> body) {
-    return guarded(() -> {
-      synchronized (writeLock) {
-        if (isReplay(index)) return replayed.get();
-        try (WriteTxn w = new WriteTxn(db, currentRev.get())) {
-          T resp = body.apply(w);
-          commit(w, index);
-          return resp;
-        }
-      }
-    });
+  // ---------------------------------------------------------------------------------------------- for StoreBatch
+
+  Object writeLock() {
+    return writeLock;
   }
 
-  /**
-   * One batch: data, lease rows and attachments + current revision + consistent index; then publish, index first,
-   * revision last; then the after-commit hooks (lease listener).
-   */
-  private void commit(WriteTxn w, long index) {
-    boolean changed = w.hasChanges();
-    boolean dirty = w.isDirty();
-    boolean advance = index > consistentIndex.get();
-    if (changed) w.putMeta(KvDatabase.META_CURRENT_REVISION, w.writeRev());
-    if (advance) w.putMeta(KvDatabase.META_CONSISTENT_INDEX, index);
-    if (!dirty && !advance) return;
-    // an index-only batch (nothing changed) is not fsynced: losing it only means replaying a no-op
-    db.write(w.batch(), dirty);
-    if (advance) consistentIndex.set(index);
-    if (changed) currentRev.set(w.writeRev());
-    for (Runnable r : w.afterCommitHooks()) r.run();
+  LeaseTable leaseTable() {
+    return leases;
+  }
+
+  /** The scheduled compact revision, -1 if never compacted. */
+  long compactRevisionRaw() {
+    return compactRev.get();
+  }
+
+  /** After a batch is written: the index first, the revision last (-1: unchanged). */
+  void publish(long index, long revision) {
+    if (index >= 0) consistentIndex.set(index);
+    if (revision >= 0) currentRev.set(revision);
   }
 
   private static ResponseHeader header(long revision) {
@@ -388,8 +368,8 @@ public final class MvccStore implements AutoCloseable {
   }
 
   /**
-   * A consistent copy of the store in {@code target} (a new directory), for a follower that fell
-   * behind the leader's log; returns {@code target}.
+   * A consistent copy of the store in {@code target} (a new directory, hard links to the SST files): kept with
+   * a snapshot, or sent to a follower that fell behind the leader's log; returns {@code target}.
    */
   public Path checkpoint(Path target) {
     return guarded(() -> {
@@ -460,7 +440,7 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
-  private <T> T guarded(Supplier<T> action) {
+  <T> T guarded(Supplier<T> action) {
     Lock lock = closeGuard.readLock();
     lock.lock();
     try {

@@ -4,29 +4,32 @@ import com.google.protobuf.ByteString;
 import io.cairn.proto.mvccpb.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * One atomic write at revision {@code beginRev + 1}: every put/delete becomes a new kv version plus a rev entry with
- * the next sub-revision, staged in a {@link WriteBatchWithIndex}. Puts and deletes also keep the lease_keys index in
+ * the next sub-revision, staged in the {@link WriteBatchWithIndex} of the {@link StoreBatch} it belongs to (which may
+ * already hold earlier writes of the same batch; reads see them). Puts and deletes also keep the lease_keys index in
  * step (attach to the new lease, detach from the old one), and lease rows are staged in the same batch, so data,
  * attachments and leases always commit together. Reads through {@link #newIterator()} merge the
  * staged entries over the database, which gives a txn read-your-writes without touching the DB until commit; the
  * staged entries never overwrite or delete existing keys (every version key is new), so the merge is exact.
  */
-final class WriteTxn implements AutoCloseable {
+final class WriteTxn implements RowSource {
   private final KvDatabase db;
   private final long beginRev;
-  private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+  private final WriteBatchWithIndex batch;
   private int nextSub;
   /** Set when something other than kv changes (lease rows, attachments) is staged. */
   private boolean dirty;
   private final List<Runnable> afterCommit = new ArrayList<>();
 
-  WriteTxn(KvDatabase db, long beginRev) {
+  WriteTxn(KvDatabase db, WriteBatchWithIndex batch, long beginRev) {
     this.db = db;
+    this.batch = batch;
     this.beginRev = beginRev;
   }
 
@@ -62,13 +65,19 @@ final class WriteTxn implements AutoCloseable {
     return hasChanges() ? beginRev + 1 : beginRev;
   }
 
-  WriteBatchWithIndex batch() {
-    return batch;
-  }
-
   /** An iterator over the kv column family that also sees this txn's staged writes. Caller closes it. */
   RocksIterator newIterator() {
-    return batch.newIteratorWithBase(db.kv, db.newIterator(db.kv));
+    return newIterator(db.kv);
+  }
+
+  @Override
+  public RocksIterator newIterator(ColumnFamilyHandle cf) {
+    return batch.newIteratorWithBase(cf, db.newIterator(cf));
+  }
+
+  @Override
+  public byte[] get(ColumnFamilyHandle cf, byte[] key) {
+    return db.getThrough(batch, cf, key);
   }
 
   /** The live version of {@code key} at {@link #readRev()}, or null. */
@@ -177,10 +186,5 @@ final class WriteTxn implements AutoCloseable {
 
   int stagedEntries() {
     return batch.count();
-  }
-
-  @Override
-  public void close() {
-    batch.close();
   }
 }

@@ -70,12 +70,103 @@ class MvccStoreModelTest {
   }
   final AtomicInteger runs = new AtomicInteger();
 
+  /** Writes go straight to the store (one RocksDB batch each) or into a {@link StoreBatch} committed at times. */
+  private boolean batched;
+  private StoreBatch batch;
+
   @Test
   void storeMatchesModel() {
     System.out.println("MvccStoreModelTest seed=" + SEED + " examples=" + EXAMPLES);
     qt().withFixedSeed(SEED).withExamples(EXAMPLES).withShrinkCycles(200)
         .forAll(lists().of(longs().all()).ofSizeBetween(5, 60))
         .checkAssert(this::run);
+  }
+
+  /**
+   * The same sequences with writes staged in a StoreBatch (as the raft apply thread does) and committed at random
+   * points: each staged write must answer exactly as the model, seeing the writes staged before it, and the store
+   * after a commit must equal the model.
+   */
+  @Test
+  void batchedStoreMatchesModel() {
+    batched = true;
+    System.out.println("MvccStoreModelTest (batched) seed=" + SEED + " examples=" + EXAMPLES);
+    qt().withFixedSeed(SEED).withExamples(EXAMPLES).withShrinkCycles(200)
+        .forAll(lists().of(longs().all()).ofSizeBetween(5, 60))
+        .checkAssert(this::run);
+  }
+
+  /** The write calls, either on the store or on the open batch. */
+  private interface Writes {
+    io.cairn.proto.etcdserverpb.PutResponse put(PutRequest p, long ci);
+
+    io.cairn.proto.etcdserverpb.DeleteRangeResponse deleteRange(DeleteRangeRequest d, long ci);
+
+    io.cairn.proto.etcdserverpb.TxnResponse txn(TxnRequest t, long ci);
+
+    io.cairn.proto.etcdserverpb.CompactionResponse compact(CompactionRequest c, long ci);
+
+    io.cairn.proto.etcdserverpb.LeaseGrantResponse leaseGrant(long id, long ttl, long ci);
+
+    io.cairn.proto.etcdserverpb.LeaseRevokeResponse leaseRevoke(long id, long ci);
+
+    io.cairn.proto.etcdserverpb.LeaseCheckpointResponse leaseCheckpoint(long id, long rem, long ci);
+  }
+
+  private Writes writes(MvccStore s) {
+    if (!batched) {
+      return new Writes() {
+        public io.cairn.proto.etcdserverpb.PutResponse put(PutRequest p, long ci) { return s.put(p, ci); }
+        public io.cairn.proto.etcdserverpb.DeleteRangeResponse deleteRange(DeleteRangeRequest d, long ci) {
+          return s.deleteRange(d, ci);
+        }
+        public io.cairn.proto.etcdserverpb.TxnResponse txn(TxnRequest t, long ci) { return s.txn(t, ci); }
+        public io.cairn.proto.etcdserverpb.CompactionResponse compact(CompactionRequest c, long ci) {
+          return s.compact(c, ci);
+        }
+        public io.cairn.proto.etcdserverpb.LeaseGrantResponse leaseGrant(long id, long ttl, long ci) {
+          return s.leaseGrant(id, ttl, ci);
+        }
+        public io.cairn.proto.etcdserverpb.LeaseRevokeResponse leaseRevoke(long id, long ci) {
+          return s.leaseRevoke(id, ci);
+        }
+        public io.cairn.proto.etcdserverpb.LeaseCheckpointResponse leaseCheckpoint(long id, long rem, long ci) {
+          return s.leaseCheckpoint(id, rem, ci);
+        }
+      };
+    }
+    if (batch == null) batch = s.newBatch();
+    StoreBatch b = batch;
+    return new Writes() {
+      public io.cairn.proto.etcdserverpb.PutResponse put(PutRequest p, long ci) { return b.put(p, ci); }
+      public io.cairn.proto.etcdserverpb.DeleteRangeResponse deleteRange(DeleteRangeRequest d, long ci) {
+        return b.deleteRange(d, ci);
+      }
+      public io.cairn.proto.etcdserverpb.TxnResponse txn(TxnRequest t, long ci) { return b.txn(t, ci); }
+      public io.cairn.proto.etcdserverpb.CompactionResponse compact(CompactionRequest c, long ci) {
+        return b.compact(c, ci);
+      }
+      public io.cairn.proto.etcdserverpb.LeaseGrantResponse leaseGrant(long id, long ttl, long ci) {
+        return b.leaseGrant(id, ttl, ci);
+      }
+      public io.cairn.proto.etcdserverpb.LeaseRevokeResponse leaseRevoke(long id, long ci) {
+        return b.leaseRevoke(id, ci);
+      }
+      public io.cairn.proto.etcdserverpb.LeaseCheckpointResponse leaseCheckpoint(long id, long rem, long ci) {
+        return b.leaseCheckpoint(io.cairn.proto.etcdserverpb.LeaseCheckpointRequest.newBuilder()
+            .addCheckpoints(io.cairn.proto.etcdserverpb.LeaseCheckpoint.newBuilder().setID(id).setRemainingTTL(rem))
+            .build(), ci);
+      }
+    };
+  }
+
+  /** Commits the open batch (batched mode) so reads and the state checks see every write. */
+  private void commit() {
+    if (batch != null) {
+      batch.commit();
+      batch.close();
+      batch = null;
+    }
   }
 
   /** One example: each long seeds the generation of one op (generated against the model's current state). */
@@ -89,11 +180,13 @@ class MvccStoreModelTest {
     long[] index = {0};
     try {
       for (long id : new long[] {1, 2}) { // most puts with a lease then find it
-        same(() -> store[0].leaseGrant(id, 60, 0), () -> model.leaseGrant(id, 60, 0));
+        same(() -> writes(store[0]).leaseGrant(id, 60, 0), () -> model.leaseGrant(id, 60, 0));
       }
       for (long opSeed : opSeeds) {
         Random r = new Random(opSeed);
         step(r, model, store, options, dir, index, log);
+        if (batched && r.nextInt(3) > 0) continue; // keep staging: state checks wait for a commit
+        commit();
         assertThat(store[0].currentRevision()).as("current revision").isEqualTo(model.rev);
         assertThat(store[0].compactRevision()).as("compact revision").isEqualTo(model.compactRevision());
         assertThat(store[0].consistentIndex()).as("consistent index").isEqualTo(model.ci);
@@ -106,6 +199,8 @@ class MvccStoreModelTest {
       throw new AssertionError("MvccStoreModelTest failed, seed=" + SEED + " (rerun: -Dcairn.mvcc.seed=" + SEED
           + "); ops:\n  " + String.join("\n  ", log) + "\n" + e.getMessage(), e);
     } finally {
+      if (batch != null) batch.close();
+      batch = null;
       store[0].close();
       StoreFixture.deleteTree(dir);
     }
@@ -114,32 +209,38 @@ class MvccStoreModelTest {
   private void step(Random r, MvccModel m, MvccStore[] s, StoreOptions options, Path dir, long[] index,
       List<String> log) {
     int kind = r.nextInt(112);
+    if (batched && r.nextInt(4) == 0) {
+      log.add("commit");
+      commit();
+    }
     long ci = pickIndex(r, m, index);
     if (kind < 28) {
       PutRequest p = put(r);
       log.add("put ci=" + ci + " " + show(p));
-      same(() -> s[0].put(p, ci), () -> m.put(p, ci));
+      same(() -> writes(s[0]).put(p, ci), () -> m.put(p, ci));
     } else if (kind < 35) {
       DeleteRangeRequest d = delete(r);
       log.add("delete ci=" + ci + " " + show(d));
-      same(() -> s[0].deleteRange(d, ci), () -> m.deleteRange(d, ci));
+      same(() -> writes(s[0]).deleteRange(d, ci), () -> m.deleteRange(d, ci));
     } else if (kind < 60) {
       RangeRequest q = range(r, m);
       log.add("range " + show(q));
+      commit();
       same(() -> s[0].range(q), () -> m.range(q));
     } else if (kind < 82) {
       TxnRequest t = txn(r, m, 0);
       log.add("txn ci=" + ci + " " + show(t));
-      same(() -> s[0].txn(t, ci), () -> m.txn(t, ci));
+      same(() -> writes(s[0]).txn(t, ci), () -> m.txn(t, ci));
     } else if (kind < 88) {
       CompactionRequest c = CompactionRequest.newBuilder().setRevision(pickRev(r, m)).setPhysical(r.nextBoolean())
           .build();
       log.add("compact ci=" + ci + " " + show(c));
-      same(() -> s[0].compact(c, ci), () -> m.compact(c, ci));
+      same(() -> writes(s[0]).compact(c, ci), () -> m.compact(c, ci));
     } else if (kind < 94) {
       long from = pickRev(r, m);
       int max = r.nextInt(4);
       log.add("changesSince from=" + from + " max=" + max);
+      commit();
       if (m.compact >= 0 && from == m.compact) {
         s[0].changesSince(from, max); // may legitimately lack superseded versions of the compact revision itself
       } else {
@@ -149,18 +250,19 @@ class MvccStoreModelTest {
       long id = r.nextInt(30) == 0 ? 0 : LEASE_IDS[r.nextInt(3)];
       long ttl = r.nextInt(30) == 0 ? MvccStore.MAX_LEASE_TTL + 1 : 1 + r.nextInt(100);
       log.add("leaseGrant ci=" + ci + " id=" + id + " ttl=" + ttl);
-      same(() -> s[0].leaseGrant(id, ttl, ci), () -> m.leaseGrant(id, ttl, ci));
+      same(() -> writes(s[0]).leaseGrant(id, ttl, ci), () -> m.leaseGrant(id, ttl, ci));
     } else if (kind >= 106 && kind < 110) {
       long id = LEASE_IDS[r.nextInt(LEASE_IDS.length)];
       log.add("leaseRevoke ci=" + ci + " id=" + id);
-      same(() -> s[0].leaseRevoke(id, ci), () -> m.leaseRevoke(id, ci));
+      same(() -> writes(s[0]).leaseRevoke(id, ci), () -> m.leaseRevoke(id, ci));
     } else if (kind >= 110) {
       long id = LEASE_IDS[r.nextInt(LEASE_IDS.length)];
       long rem = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(50);
       log.add("leaseCheckpoint ci=" + ci + " id=" + id + " remaining=" + rem);
-      same(() -> s[0].leaseCheckpoint(id, rem, ci), () -> m.leaseCheckpoint(id, rem, ci));
+      same(() -> writes(s[0]).leaseCheckpoint(id, rem, ci), () -> m.leaseCheckpoint(id, rem, ci));
     } else {
       log.add("reopen");
+      commit();
       s[0].close();
       s[0] = MvccStore.open(dir, options);
     }

@@ -1,0 +1,221 @@
+package io.cairn.storage.mvcc;
+
+import io.cairn.proto.etcdserverpb.CompactionRequest;
+import io.cairn.proto.etcdserverpb.CompactionResponse;
+import io.cairn.proto.etcdserverpb.DeleteRangeRequest;
+import io.cairn.proto.etcdserverpb.DeleteRangeResponse;
+import io.cairn.proto.etcdserverpb.LeaseCheckpoint;
+import io.cairn.proto.etcdserverpb.LeaseCheckpointRequest;
+import io.cairn.proto.etcdserverpb.LeaseCheckpointResponse;
+import io.cairn.proto.etcdserverpb.LeaseGrantResponse;
+import io.cairn.proto.etcdserverpb.LeaseRevokeResponse;
+import io.cairn.proto.etcdserverpb.PutRequest;
+import io.cairn.proto.etcdserverpb.PutResponse;
+import io.cairn.proto.etcdserverpb.ResponseHeader;
+import io.cairn.proto.etcdserverpb.TxnRequest;
+import io.cairn.proto.etcdserverpb.TxnResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * A run of writes (one per raft entry) staged in one RocksDB batch and written by one {@link #commit()}: the data of
+ * every write, the revision after the last one and the consistent index of the last one land atomically, so a crash
+ * leaves the store at a batch boundary and replay resumes exactly after it.
+ *
+ * <p>Each write sees the writes staged before it (reads go through the batch), gets the next revision and answers as
+ * it would alone. A write that fails (MvccException) is rolled back to a save point and leaves the batch as it was,
+ * so it changes nothing, as when applied alone. Nothing is visible to readers, and no lease listener hears anything,
+ * until {@link #commit()}; callers must not answer clients before it returns.
+ *
+ * <p>Only the store's single writer uses a batch, and only one at a time; it is not thread-safe.
+ */
+public final class StoreBatch implements AutoCloseable {
+  private final MvccStore store;
+  private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+  private final List<Runnable> afterCommit = new ArrayList<>();
+  /** Whether anything is staged since the last commit; {@link #rev} and {@link #index} are valid only then. */
+  private boolean pending;
+  /** The store revision once the staged writes are committed. */
+  private long rev;
+  /** The consistent index once the staged writes are committed. */
+  private long index;
+  private boolean revChanged;
+  /** Something other than meta entries is staged. */
+  private boolean dirty;
+  private int writes;
+
+  StoreBatch(MvccStore store) {
+    this.store = store;
+  }
+
+  /** Writes staged since the last commit (including replays that staged nothing). */
+  public int size() {
+    return writes;
+  }
+
+  public PutResponse put(PutRequest req, long consistentIndex) {
+    RequestValidation.validatePut(req);
+    return stage(consistentIndex, r -> PutResponse.newBuilder().setHeader(header(r)).build(), w -> {
+      // etcd checks the lease before the ignore_* key existence for a plain Put (the reverse inside a Txn)
+      if (req.getLease() != 0 && !store.leaseTable().exists(w, req.getLease())) throw MvccException.leaseNotFound();
+      return WriteOps.put(w, req);
+    });
+  }
+
+  public DeleteRangeResponse deleteRange(DeleteRangeRequest req, long consistentIndex) {
+    RequestValidation.validateDeleteRange(req);
+    return stage(consistentIndex, r -> DeleteRangeResponse.newBuilder().setHeader(header(r)).build(),
+        w -> WriteOps.deleteRange(w, req));
+  }
+
+  /**
+   * etcd Txn. The request shape is validated here too (with no op-count limit; the API layer enforces
+   * --max-txn-ops). Any error in the chosen branch aborts the whole txn without writing anything.
+   */
+  public TxnResponse txn(TxnRequest req, long consistentIndex) {
+    RequestValidation.validateTxn(req, Integer.MAX_VALUE);
+    return stage(consistentIndex, r -> TxnResponse.newBuilder().setHeader(header(r)).build(), w -> {
+      LeaseTable leases = store.leaseTable();
+      TxnResponse.Builder resp = new TxnExecutor(id -> leases.exists(w, id), store.compactRevisionRaw()).execute(req, w);
+      return resp.setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
+    });
+  }
+
+  /** See {@link MvccStore#leaseGrant}. */
+  public LeaseGrantResponse leaseGrant(long id, long ttl, long consistentIndex) {
+    LeaseTable.validateGrant(id, ttl);
+    return stage(consistentIndex, r -> LeaseGrantResponse.newBuilder().setHeader(header(r)).build(), w -> {
+      LeaseRecord l = store.leaseTable().grant(w, id, ttl);
+      w.afterCommit(() -> store.notifyLeases(x -> x.granted(l)));
+      return LeaseGrantResponse.newBuilder().setHeader(header(w.beginRev())).setID(id).setTTL(ttl).build();
+    });
+  }
+
+  /** See {@link MvccStore#leaseRevoke}. */
+  public LeaseRevokeResponse leaseRevoke(long id, long consistentIndex) {
+    return stage(consistentIndex, r -> LeaseRevokeResponse.newBuilder().setHeader(header(r)).build(), w -> {
+      store.leaseTable().revoke(w, id);
+      w.afterCommit(() -> store.notifyLeases(x -> x.revoked(id)));
+      return LeaseRevokeResponse.newBuilder().setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
+    });
+  }
+
+  /** A batch of lease checkpoints as one write (one raft entry); unknown leases are ignored. */
+  public LeaseCheckpointResponse leaseCheckpoint(LeaseCheckpointRequest req, long consistentIndex) {
+    return stage(consistentIndex, r -> LeaseCheckpointResponse.newBuilder().setHeader(header(r)).build(), w -> {
+      for (LeaseCheckpoint c : req.getCheckpointsList()) {
+        if (store.leaseTable().checkpoint(w, c.getID(), c.getRemainingTTL())) {
+          w.afterCommit(() -> store.notifyLeases(x -> x.checkpointed(c.getID(), c.getRemainingTTL())));
+        }
+      }
+      return LeaseCheckpointResponse.newBuilder().setHeader(header(w.beginRev())).build();
+    });
+  }
+
+  /**
+   * A compaction is recorded on its own: the staged writes are committed first (the compaction may name their
+   * revisions), then {@link MvccStore#compact} runs. A physical compaction waits for the history removal.
+   */
+  public CompactionResponse compact(CompactionRequest req, long consistentIndex) {
+    commit();
+    return store.compact(req, consistentIndex);
+  }
+
+  /**
+   * Stages one write under the store's write lock. A replayed index (already in the store or staged) stages nothing
+   * and answers with the current revision only, as {@link MvccStore} documents.
+   */
+  <T> T stage(long consistentIndex, LongFunction<T> replayed, Function<WriteTxn, T> body) {
+    return store.guarded(() -> {
+      synchronized (store.writeLock()) {
+        if (!pending) {
+          rev = store.currentRevision();
+          index = store.consistentIndex();
+          pending = true;
+        }
+        writes++;
+        if (consistentIndex != 0 && consistentIndex <= index) return replayed.apply(rev);
+        batch.setSavePoint();
+        WriteTxn w = new WriteTxn(store.database(), batch, rev);
+        T resp;
+        try {
+          resp = body.apply(w);
+          batch.popSavePoint();
+        } catch (RuntimeException e) {
+          rollback();
+          throw e;
+        } catch (RocksDBException e) {
+          throw KvDatabase.failure("pop save point", e);
+        }
+        if (w.hasChanges()) {
+          rev = w.writeRev();
+          revChanged = true;
+        }
+        dirty |= w.isDirty();
+        index = Math.max(index, consistentIndex);
+        afterCommit.addAll(w.afterCommitHooks());
+        return resp;
+      }
+    });
+  }
+
+  private void rollback() {
+    try {
+      batch.rollbackToSavePoint();
+    } catch (RocksDBException e) {
+      // the batch may now hold part of a refused write: it must never be committed
+      pending = false;
+      batch.clear();
+      throw KvDatabase.failure("roll back a refused write", e);
+    }
+  }
+
+  /**
+   * Writes everything staged as one RocksDB batch (with the revision and the consistent index), then publishes the
+   * index and the revision (revision last, so a reader never sees part of it) and runs the after-commit hooks (lease
+   * listener), in staging order. An index-only batch is not fsynced: losing it only means replaying no-ops.
+   */
+  public void commit() {
+    if (!pending) return;
+    store.guarded(() -> {
+      synchronized (store.writeLock()) {
+        boolean advance = index > store.consistentIndex();
+        try {
+          if (revChanged) batch.put(store.database().meta, KvDatabase.META_CURRENT_REVISION, KeyCodec.longBytes(rev));
+          if (advance) batch.put(store.database().meta, KvDatabase.META_CONSISTENT_INDEX, KeyCodec.longBytes(index));
+        } catch (RocksDBException e) {
+          throw KvDatabase.failure("stage meta", e);
+        }
+        if (dirty || advance) store.database().write(batch, dirty);
+        store.publish(advance ? index : -1, revChanged ? rev : -1);
+        List<Runnable> hooks = List.copyOf(afterCommit);
+        reset();
+        for (Runnable r : hooks) r.run();
+        return null;
+      }
+    });
+  }
+
+  private void reset() {
+    batch.clear();
+    afterCommit.clear();
+    pending = false;
+    revChanged = false;
+    dirty = false;
+    writes = 0;
+  }
+
+  private static ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder().setRevision(revision).build();
+  }
+
+  /** Drops anything not committed. */
+  @Override
+  public void close() {
+    batch.close();
+  }
+}
