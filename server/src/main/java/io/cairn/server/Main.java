@@ -47,6 +47,11 @@ public final class Main {
       return;
     }
     setLogLevel(cfg.logLevel);
+    // Netty's buffer leak detector samples allocations on every request path; it is a debugging aid
+    // (turn it on with -Dio.netty.leakDetection.level=simple), not something a server runs with
+    if (System.getProperty("io.netty.leakDetection.level") == null) {
+      System.setProperty("io.netty.leakDetection.level", "disabled");
+    }
     // grpc-java logs through java.util.logging: a client that goes away mid-stream is routine for a
     // watch server, not a warning worth a stack trace (etcd logs nothing then)
     GRPC_NETTY_LOG.setLevel(java.util.logging.Level.SEVERE);

@@ -9,37 +9,65 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
-/** grpc_server_started_total / grpc_server_handled_total with go-grpc-prometheus' labels, as etcd exports. */
+/**
+ * grpc_server_started_total / grpc_server_handled_total with go-grpc-prometheus' labels, as etcd exports. The
+ * counters of a method are looked up once and kept: registering a meter per call costs more than the call.
+ */
 public final class GrpcMetricsInterceptor implements ServerInterceptor {
   private final MeterRegistry registry;
+  private final ConcurrentHashMap<String, MethodCounters> counters = new ConcurrentHashMap<>();
 
   public GrpcMetricsInterceptor(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  /** One method's started counter and its handled counters by status code, created on first use. */
+  private final class MethodCounters {
+    final String type;
+    final String service;
+    final String method;
+    final Counter started;
+    final AtomicReferenceArray<Counter> handled = new AtomicReferenceArray<>(Status.Code.values().length);
+
+    MethodCounters(MethodDescriptor<?, ?> m) {
+      type = switch (m.getType()) {
+        case UNARY -> "unary";
+        case CLIENT_STREAMING -> "client_stream";
+        case SERVER_STREAMING -> "server_stream";
+        default -> "bidi_stream";
+      };
+      service = m.getServiceName();
+      method = m.getBareMethodName();
+      started = Counter.builder("grpc_server_started").tag("grpc_type", type).tag("grpc_service", service)
+          .tag("grpc_method", method).description("Total number of RPCs started on the server.").register(registry);
+    }
+
+    Counter handled(Status.Code code) {
+      Counter c = handled.get(code.ordinal());
+      if (c == null) {
+        c = Counter.builder("grpc_server_handled").tag("grpc_type", type).tag("grpc_service", service)
+            .tag("grpc_method", method).tag("grpc_code", codeName(code))
+            .description("Total number of RPCs completed on the server, regardless of success or failure.")
+            .register(registry); // the registry returns the same meter to racing callers
+        handled.set(code.ordinal(), c);
+      }
+      return c;
+    }
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
     MethodDescriptor<Q, R> m = call.getMethodDescriptor();
-    String type = switch (m.getType()) {
-      case UNARY -> "unary";
-      case CLIENT_STREAMING -> "client_stream";
-      case SERVER_STREAMING -> "server_stream";
-      default -> "bidi_stream";
-    };
-    String service = m.getServiceName();
-    String method = m.getBareMethodName();
-    Counter.builder("grpc_server_started").tag("grpc_type", type).tag("grpc_service", service)
-        .tag("grpc_method", method).description("Total number of RPCs started on the server.")
-        .register(registry).increment();
+    MethodCounters mc = counters.computeIfAbsent(m.getFullMethodName(), k -> new MethodCounters(m));
+    mc.started.increment();
     return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        Counter.builder("grpc_server_handled").tag("grpc_type", type).tag("grpc_service", service)
-            .tag("grpc_method", method).tag("grpc_code", codeName(status.getCode()))
-            .description("Total number of RPCs completed on the server, regardless of success or failure.")
-            .register(registry).increment();
+        mc.handled(status.getCode()).increment();
         super.close(status, trailers);
       }
     }, headers);

@@ -64,6 +64,9 @@ public final class RaftMember implements Proposer, MemberState {
   private final ConcurrentHashMap<Long, CompletableFuture<List<MemberRecord>>> confWaits = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> ticker;
+  /** etcd's request timeout for proposals and read barriers. */
+  private final Deadlines deadlines;
+  private final ScheduledFuture<?> deadlineSweep;
   private volatile long lastSnapshotIndex;
   private final Path snapDir;
   /** Takes store checkpoints for snapshots, so neither the apply nor the raft thread waits for the flush. */
@@ -133,6 +136,8 @@ public final class RaftMember implements Proposer, MemberState {
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
+    this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), System::nanoTime);
+    this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
   }
 
   /** On the apply thread: membership first (so the transport can reach a new member), then Raft. */
@@ -311,11 +316,8 @@ public final class RaftMember implements Proposer, MemberState {
     CompletableFuture<Message> f = new CompletableFuture<>();
     waits.put(id, f);
     raft.propose(request.toBuilder().setId(id).build().toByteArray());
-    return f.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((m, err) -> {
-          if (err == null) {
-            return CompletableFuture.completedFuture(m);
-          }
+    return deadlines.track(f)
+        .exceptionallyCompose(err -> {
           waits.remove(id);
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
               ? err.getCause() : err;
@@ -325,14 +327,14 @@ public final class RaftMember implements Proposer, MemberState {
                 ? "etcdserver: request timed out, possibly due to previous leader failure" : EtcdErrors.TIMEOUT);
           }
           return CompletableFuture.<Message>failedFuture(cause);
-        }).thenCompose(x -> x);
+        });
   }
 
   @Override
   public CompletableFuture<Void> readBarrier() {
     CompletableFuture<Void> f = new CompletableFuture<>();
     raft.readIndex(f);
-    return f.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return deadlines.track(f)
         .exceptionallyCompose(err -> CompletableFuture.failedFuture(
             err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err));
   }
@@ -479,6 +481,7 @@ public final class RaftMember implements Proposer, MemberState {
     closed = true;
     handOffLeadership();
     ticker.cancel(false);
+    deadlineSweep.cancel(false);
     snapshotter.shutdown();
     try {
       // a snapshot under way is finished by the raft thread, which is still running; one cut short
