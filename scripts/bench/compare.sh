@@ -29,11 +29,11 @@ put_args=(put --total 3000 --key-size 8 --val-size 256 --sequential-keys --key-s
 put_big=(put --total 30000 --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
 
 # Warm-up, not measured: the JVM compiles its hot paths during the first tens of thousands of
-# requests (C2 needs ~10k invocations of a path), and a cold run would measure the JIT rather than
+# requests (measured: C2 still compiles for the first ~100k puts), and a cold run would measure the JIT rather than
 # a long-running server. Same warm-up on both servers.
 for ep in "$CAIRN_EP" "$ETCD_EP"; do
   bench_log "warm-up on $ep"
-  bench_run "$limit" --endpoints="$ep" --conns=10 --clients=50 put --total 40000 --key-size 8 --val-size 256 \
+  bench_run "$limit" --endpoints="$ep" --conns=10 --clients=50 put --total 100000 --key-size 8 --val-size 256 \
     --sequential-keys --key-space-size 100000 >/dev/null || bench_log "warm-up put failed on $ep"
   "$ETCDCTL_BIN" --endpoints="$ep" put "$range_key" "$(head -c 256 /dev/zero | tr '\0' v)" >/dev/null
   bench_run "$limit" --endpoints="$ep" --conns=10 --clients=50 range "$range_key" --total 20000 >/dev/null \

@@ -29,9 +29,12 @@ thread_ticks() {
 declare -A per_k
 for side in cairn etcd; do
   if [ "$side" = cairn ]; then ep=$CAIRN_EP; pid=$CAIRN_PID; else ep=$ETCD_EP; pid=$ETCD_PID; fi
+  # warm-up: the measured command four times, so the JIT has compiled this shape of load (its compiler
+  # threads show in the per-thread split if it has not)
   bench_log "warm-up on $side"
-  bench_run "$limit" --endpoints="$ep" --conns=10 --clients=50 put --total 40000 --key-size 8 --val-size 256 \
-    --sequential-keys --key-space-size 100000 >/dev/null || bench_log "warm-up failed on $side"
+  for _ in 1 2 3 4; do
+    bench_run "$limit" --endpoints="$ep" --conns=50 --clients=200 "${put[@]}" >/dev/null || bench_log "warm-up failed on $side"
+  done
   [ "$side" = cairn ] && thread_ticks "$pid" > "$BENCH_TMP/threads.before"
   before=$(cpu_ticks "$pid")
   out=$(bench_run "$limit" --endpoints="$ep" --conns=50 --clients=200 "${put[@]}")
