@@ -462,7 +462,8 @@ final class Raft {
   }
 
   static boolean isLeaveJoint(ConfChangeV2 cc) {
-    return cc.equals(ConfChangeV2.getDefaultInstance());
+    // etcd's LeaveJoint: the zero change, whatever its context
+    return cc.getChangesCount() == 0 && cc.getTransition() == ConfChangeV2.Transition.AUTO;
   }
 
   static boolean entersJoint(ConfChangeV2 cc) {

@@ -21,8 +21,9 @@ final class ChaosRun {
     boolean preVote = rnd.nextBoolean();
     boolean checkQuorum = rnd.nextBoolean();
     long seedBase = rnd.nextLong();
+    long[] node = {0}; // nodes are added in id order: each gets seedBase + its id, the same in every JVM
     this.env = TestEnv.cluster(size, b -> b.preVote(preVote).checkQuorum(checkQuorum)
-        .maxSizePerMsg(16).maxInflightMsgs(4).random(RandomSource.seeded(seedBase + b.hashCode())));
+        .maxSizePerMsg(16).maxInflightMsgs(4).random(RandomSource.seeded(seedBase + ++node[0])));
   }
 
   private long anyNode() {

@@ -102,7 +102,6 @@ class ReplicationTest {
     env.propose(newLeader, "kept");
     env.stabilize();
     env.heal();
-    int before = env.queue.size();
     // Count the round trips until node 1 matches: with hints this is a handful, not 20.
     int appends = 0;
     env.tickHeartbeat(newLeader);
@@ -121,7 +120,6 @@ class ReplicationTest {
       }
     }
     env.stabilize();
-    assertThat(before).isGreaterThanOrEqualTo(0);
     assertThat(appends).isLessThanOrEqualTo(4);
     assertThat(env.node(1).applied.values()).extracting(ByteString::toStringUtf8)
         .containsExactly("kept");

@@ -1,7 +1,10 @@
 package io.cairn.server.apply;
 
 import com.google.protobuf.Message;
+import io.cairn.proto.etcdserverpb.CompactionRequest;
+import io.cairn.proto.etcdserverpb.CompactionResponse;
 import io.cairn.proto.serverpb.InternalRequest;
+import java.util.concurrent.CompletableFuture;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.storage.mvcc.StoreBatch;
 
@@ -20,20 +23,28 @@ public final class RequestApplier implements AutoCloseable {
 
   /**
    * Stages {@code req} as log entry {@code index}; the store records the index with the data. The response is final
-   * but must not reach the client before {@link #commit}. A compaction commits what is staged first.
+   * but must not reach the client before {@link #commit}. Compactions go through {@link #compact}.
    */
   public Message apply(InternalRequest req, long index) {
     return switch (req.getRequestCase()) {
       case PUT -> batch.put(req.getPut(), index);
       case DELETE_RANGE -> batch.deleteRange(req.getDeleteRange(), index);
       case TXN -> batch.txn(req.getTxn(), index);
-      case COMPACTION -> batch.compact(req.getCompaction(), index);
+      case COMPACTION -> throw new IllegalArgumentException("compactions complete later: use compact");
       case LEASE_GRANT -> batch.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
       case LEASE_REVOKE -> batch.leaseRevoke(req.getLeaseRevoke().getID(), index);
       case LEASE_CHECKPOINT -> batch.leaseCheckpoint(req.getLeaseCheckpoint(), index);
       case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
+  }
+
+  /**
+   * Commits what is staged, then records the compaction; the future completes when a physical compaction has
+   * removed the history, so the apply thread never waits for it (etcd's apply loop does not either).
+   */
+  public CompletableFuture<CompactionResponse> compact(CompactionRequest req, long index) {
+    return batch.compact(req, index);
   }
 
   /** Requests staged since the last commit. */

@@ -78,7 +78,9 @@ public final class MemberEndpoints implements HttpEndpoints {
       Thread.currentThread().interrupt();
       return "interrupted";
     } catch (Exception e) {
-      return e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+      // etcd prints the error's text ("etcdserver: leader changed"), not the gRPC code in front of it
+      String d = io.cairn.server.api.EtcdErrors.toStatus(e).getStatus().getDescription();
+      return d != null ? d : String.valueOf(e.getMessage());
     }
   }
 

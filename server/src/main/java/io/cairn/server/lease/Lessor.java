@@ -93,8 +93,7 @@ public final class Lessor implements LeaseListener {
     expiries.remove(id);
     checkpoints.remove(id);
     if (l != null) {
-      // not on this (apply) thread, which holds the store's write lock: waiters may answer clients
-      CompletableFuture.runAsync(() -> l.revoked.complete(null));
+      signalRevoked(l);
     }
   }
 
@@ -110,11 +109,31 @@ public final class Lessor implements LeaseListener {
     }
   }
 
+  /**
+   * Completes a lease's revocation future. Its waiters may answer clients, which must not happen on this (apply)
+   * thread under the store's write lock, so they run on one shared events thread; with no waiter there is nothing
+   * to hand off. (CompletableFuture.runAsync would start a thread per task on a 2-core machine.)
+   */
+  private static void signalRevoked(Lease l) {
+    if (l.revoked.getNumberOfDependents() == 0) {
+      l.revoked.complete(null);
+    } else {
+      REVOCATIONS.execute(() -> l.revoked.complete(null));
+    }
+  }
+
+  private static final java.util.concurrent.Executor REVOCATIONS = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cairn-lease-revocations");
+        t.setDaemon(true);
+        return t;
+      });
+
   /** The store was replaced by a snapshot: forget everything; its leases follow as grants. */
   @Override
   public synchronized void reset() {
     for (Lease l : leases.values()) {
-      CompletableFuture.runAsync(() -> l.revoked.complete(null));
+      signalRevoked(l);
     }
     leases.clear();
     expiries.clear();

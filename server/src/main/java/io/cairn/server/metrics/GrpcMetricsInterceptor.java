@@ -64,13 +64,26 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     MethodDescriptor<Q, R> m = call.getMethodDescriptor();
     MethodCounters mc = counters.computeIfAbsent(m.getFullMethodName(), k -> new MethodCounters(m));
     mc.started.increment();
-    return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+    // counted once: at close, or as Canceled when the client goes away first (go-grpc-prometheus does so)
+    java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
+    ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        mc.handled(status.getCode()).increment();
+        if (handled.compareAndSet(false, true)) {
+          mc.handled(status.getCode()).increment();
+        }
         super.close(status, trailers);
       }
     }, headers);
+    return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onCancel() {
+        if (handled.compareAndSet(false, true)) {
+          mc.handled(Status.Code.CANCELLED).increment();
+        }
+        super.onCancel();
+      }
+    };
   }
 
   /** go-grpc's code names (OK, Canceled, InvalidArgument, ...). */

@@ -42,8 +42,12 @@ final class ApplyLoop implements AutoCloseable {
   /** Committed entries from the raft thread. */
   private record Committed(List<Entry> entries) {}
 
-  /** A client call answered once the batch holding its entry is written. */
-  private record Answer(CompletableFuture<Message> caller, Message response, RuntimeException error) {}
+  /**
+   * A client call answered once the batch holding its entry is written: with {@code response} or {@code error},
+   * or, for a physical compaction, when {@code later} completes.
+   */
+  private record Answer(CompletableFuture<Message> caller, Message response, RuntimeException error,
+      CompletableFuture<? extends Message> later) {}
 
   private final RequestApplier applier;
   private final Map<Long, CompletableFuture<Message>> waits;
@@ -167,10 +171,15 @@ final class ApplyLoop implements AutoCloseable {
     applier.commit();
     applied.set(staged);
     for (Answer a : answers) {
-      if (a.caller() == null) {
-        continue;
-      }
-      if (a.error() != null) {
+      if (a.later() != null) {
+        a.later().whenComplete((r, err) -> {
+          if (err != null) {
+            a.caller().completeExceptionally(err);
+          } else {
+            a.caller().complete(r);
+          }
+        });
+      } else if (a.error() != null) {
         a.caller().completeExceptionally(a.error());
       } else {
         a.caller().complete(a.response());
@@ -210,14 +219,26 @@ final class ApplyLoop implements AutoCloseable {
     CompletableFuture<Message> wait = waits.remove(req.getId());
     if (req.hasMemberAttributes()) {
       attributes.accept(req.getMemberAttributes());
-      answers.add(new Answer(wait, req.getMemberAttributes(), null));
+      answer(wait, req.getMemberAttributes(), null, null);
       return;
     }
     try {
-      answers.add(new Answer(wait, applier.apply(req, e.getIndex()), null));
+      if (req.hasCompaction()) {
+        answer(wait, null, null, applier.compact(req.getCompaction(), e.getIndex()));
+      } else {
+        answer(wait, applier.apply(req, e.getIndex()), null, null);
+      }
     } catch (io.cairn.storage.mvcc.MvccException rejected) {
       // a request the store refuses (e.g. compacted revision) is refused the same way on every member
-      answers.add(new Answer(wait, null, rejected));
+      answer(wait, null, rejected, null);
+    }
+  }
+
+  /** Remembers the answer for a waiting caller (none waits for entries proposed by another member). */
+  private void answer(CompletableFuture<Message> caller, Message response, RuntimeException error,
+      CompletableFuture<? extends Message> later) {
+    if (caller != null) {
+      answers.add(new Answer(caller, response, error, later));
     }
   }
 
@@ -248,8 +269,8 @@ final class ApplyLoop implements AutoCloseable {
 
   @Override
   public void close() {
+    // no interrupt: the loop polls with a timeout, and an interrupt during file I/O would close the channel
     running = false;
-    thread.interrupt();
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

@@ -6,12 +6,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * Timeouts of one fixed length for many futures (every proposal and read barrier waits etcd's request timeout).
- * With one length, arrival order is deadline order, so a queue swept periodically does what a scheduled task per
- * request would, at the cost of a queue append; a deadline fires at most one sweep period late.
+ * Timeouts of one fixed length (etcd's request timeout, for every proposal and read barrier). With one length,
+ * arrival order is deadline order, so a queue swept periodically does what a scheduled task per request would, at
+ * the cost of a queue append; a deadline fires at most one sweep period late. Each entry holds only what its expiry
+ * needs, never a response.
  */
 final class Deadlines {
-  private record Pending(long deadline, CompletableFuture<?> future) {}
+  private record Pending(long deadline, Runnable expire) {}
 
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final long timeoutNanos;
@@ -24,18 +25,21 @@ final class Deadlines {
 
   /** Fails {@code f} with a TimeoutException unless it completes within the timeout; returns {@code f}. */
   <T> CompletableFuture<T> track(CompletableFuture<T> f) {
-    queue.add(new Pending(nanoClock.getAsLong() + timeoutNanos, f));
+    after(() -> f.completeExceptionally(new TimeoutException()));
     return f;
   }
 
-  /** Called periodically: fails every future whose deadline passed (completed ones are just dropped). */
+  /** Runs {@code expire} once the timeout has passed (it decides whether anything is still waiting). */
+  void after(Runnable expire) {
+    queue.add(new Pending(nanoClock.getAsLong() + timeoutNanos, expire));
+  }
+
+  /** Called periodically: expires every entry whose deadline passed. */
   void expire() {
     long now = nanoClock.getAsLong();
     for (Pending p; (p = queue.peek()) != null && p.deadline - now <= 0; ) {
       queue.poll();
-      if (!p.future.isDone()) {
-        p.future.completeExceptionally(new TimeoutException());
-      }
+      p.expire.run();
     }
   }
 }

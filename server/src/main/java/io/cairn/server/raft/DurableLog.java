@@ -44,6 +44,8 @@ final class DurableLog implements AutoCloseable {
   private final SnapshotFiles snapshots;
   /** The snapshot this member restarted from, or null. */
   private SnapshotRecord restartedFrom;
+  /** The consistent index of a store just installed from the leader, for the snapshot record that follows. */
+  private long installedStoreIndex;
 
   private DurableLog(MemoryRaftStorage memory, Wal wal, SnapshotFiles snapshots) {
     this.memory = memory;
@@ -162,6 +164,19 @@ final class DurableLog implements AutoCloseable {
     return restartedFrom;
   }
 
+  /** On the raft thread, before the leader's snapshot message is stepped: the store now holds {@code index}. */
+  void noteInstalledStore(long index) {
+    installedStoreIndex = index;
+  }
+
+  /**
+   * Deletes the checkpoints of pruned snapshots. Safe off the raft thread: it only lists the snap directory and
+   * removes checkpoints no snapshot file names.
+   */
+  void removeUnusedCheckpoints() throws IOException {
+    snapshots.removeUnreferencedCheckpoints();
+  }
+
   /** The checkpoint directory of {@code rec}. */
   Path checkpointOf(SnapshotRecord rec) {
     return snapshots.checkpointOf(rec);
@@ -175,7 +190,10 @@ final class DurableLog implements AutoCloseable {
     if (snap != null) {
       // A snapshot installed from the leader: its file first (configuration for restarts), then
       // the WAL marker with the entries and hard state, then the in-memory log.
-      snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).build());
+      // no local checkpoint; the store installed with it holds at least installedStoreIndex, so a restart
+      // from this snapshot refuses a store that has lost it
+      snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setStoreIndex(installedStoreIndex).build());
+      installedStoreIndex = 0;
       wal.save(toWal(rd.entries()), whs,
           new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
       memory.applySnapshot(snap);

@@ -300,8 +300,8 @@ final class RaftLoop implements AutoCloseable {
 
   @Override
   public void close() {
+    // no interrupt: the loop polls with a timeout, and an interrupt during file I/O would close the channel
     running = false;
-    thread.interrupt();
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

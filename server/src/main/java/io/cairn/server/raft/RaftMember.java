@@ -76,6 +76,13 @@ public final class RaftMember implements Proposer, MemberState {
         t.setDaemon(true);
         return t;
       });
+  /** Where reads continue once their barrier is released, so they never run on the apply thread. */
+  private final java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        Thread t = new Thread(r, "cairn-read");
+        t.setDaemon(true);
+        return t;
+      });
   /** The snapshot under way (done when none is): one at a time, set only by the apply thread. */
   private volatile CompletableFuture<Void> snapshotInFlight = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
@@ -296,7 +303,21 @@ public final class RaftMember implements Proposer, MemberState {
       Checkpoints.deleteTree(checkpoint);
       store.checkpoint(checkpoint);
       List<io.cairn.proto.serverpb.CheckpointFile> files = Checkpoints.seal(checkpoint);
-      raft.snapshotAt(index, cs, members, checkpoint, storeIndex, files, () -> done.complete(null));
+      raft.snapshotAt(index, cs, members, checkpoint, storeIndex, files, () -> {
+        try {
+          snapshotter.execute(() -> {
+            try {
+              log.removeUnusedCheckpoints();
+            } catch (IOException | RuntimeException e) {
+              LOG.warn("removing old checkpoints: {}", e.toString());
+            } finally {
+              done.complete(null);
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+          done.complete(null); // removed at the next start
+        }
+      });
     } catch (IOException | RuntimeException e) {
       LOG.error("taking a snapshot at index {} failed; the next one is tried after more entries", index, e);
       done.complete(null);
@@ -316,7 +337,15 @@ public final class RaftMember implements Proposer, MemberState {
     CompletableFuture<Message> f = new CompletableFuture<>();
     waits.put(id, f);
     raft.propose(request.toBuilder().setId(id).build().toByteArray());
-    return deadlines.track(f)
+    // the timeout covers the way to the apply thread, which takes the entry out of `waits`; after that the
+    // answer comes with its batch, or (physical compaction) when the history is removed, however long it takes
+    deadlines.after(() -> {
+      CompletableFuture<Message> pending = waits.remove(id);
+      if (pending != null) {
+        pending.completeExceptionally(new TimeoutException());
+      }
+    });
+    return f
         .exceptionallyCompose(err -> {
           waits.remove(id);
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
@@ -335,8 +364,10 @@ public final class RaftMember implements Proposer, MemberState {
     CompletableFuture<Void> f = new CompletableFuture<>();
     raft.readIndex(f);
     return deadlines.track(f)
-        .exceptionallyCompose(err -> CompletableFuture.failedFuture(
-            err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err));
+        .exceptionallyCompose(err -> CompletableFuture.<Void>failedFuture(
+            err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err))
+        // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs here
+        .thenApplyAsync(x -> x, readers);
   }
 
   @Override
@@ -368,7 +399,9 @@ public final class RaftMember implements Proposer, MemberState {
     if (target == memberId) {
       return CompletableFuture.completedFuture(null);
     }
-    if (transport == null || !transport.knows(target)) {
+    MemberRecord transferee = membership.get(target);
+    // etcd: only a voting member can take over
+    if (transport == null || !transport.knows(target) || transferee == null || transferee.getIsLearner()) {
       return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(EtcdErrors.BAD_LEADER_TRANSFEREE));
     }
     raft.transferLeader(target);
@@ -379,7 +412,7 @@ public final class RaftMember implements Proposer, MemberState {
       if (raft.leader == target) {
         done.complete(null);
       } else if (System.nanoTime() > deadline) {
-        done.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.TIMEOUT));
+        done.completeExceptionally(EtcdErrors.unavailable("etcdserver: request timed out, leader transfer took too long"));
       }
       if (done.isDone()) {
         poll[0].cancel(false);
@@ -402,7 +435,12 @@ public final class RaftMember implements Proposer, MemberState {
         if (transport != null) {
           transport.sync(membership.members(), memberId);
         }
-        apply.raiseApplied(store.consistentIndex());
+        // applied = the snapshot's index (the store may hold more; raft replays those entries and the store skips
+        // them by its consistent index), so a local snapshot is never recorded ahead of this configuration
+        long snapIndex = msgSnap.getSnapshot().getMetadata().getIndex();
+        apply.raiseApplied(snapIndex);
+        lastSnapshotIndex = Math.max(lastSnapshotIndex, snapIndex);
+        raft.post(() -> log.noteInstalledStore(store.consistentIndex()));
         LOG.info("installed a snapshot from {}: store at raft index {}, revision {}",
             Long.toHexString(msgSnap.getFrom()), store.consistentIndex(), store.currentRevision());
         raft.step(msgSnap);
@@ -482,18 +520,21 @@ public final class RaftMember implements Proposer, MemberState {
     handOffLeadership();
     ticker.cancel(false);
     deadlineSweep.cancel(false);
-    snapshotter.shutdown();
     try {
       // a snapshot under way is finished by the raft thread, which is still running; one cut short
       // by a crash leaves only a checkpoint no snapshot file names, removed at the next start
       snapshotInFlight.get(30, TimeUnit.SECONDS);
+      snapshotter.shutdown();
+      snapshotter.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
       LOG.warn("a snapshot did not finish before stopping: {}", e.toString());
     }
+    snapshotter.shutdownNow();
     raft.close();
     apply.close();
+    readers.shutdown();
     waits.values().forEach(f -> f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED)));
     if (transport != null) {
       transport.close();

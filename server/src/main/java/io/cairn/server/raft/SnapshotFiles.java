@@ -82,7 +82,7 @@ final class SnapshotFiles {
     for (Path old : all.subList(Math.min(keep, all.size()), all.size())) {
       Files.deleteIfExists(old);
     }
-    removeUnreferencedCheckpoints();
+    // the pruned snapshots' checkpoints (thousands of hard links) are deleted by the snapshot thread, not here
   }
 
   /** The index of the oldest snapshot kept: the WAL must still hold every entry after it. */
@@ -121,11 +121,23 @@ final class SnapshotFiles {
   }
 
   /**
-   * Deletes checkpoint directories no snapshot file names: left by a crash between checkpoint and snapshot file,
-   * or by pruning. Only the raft thread (or start-up) calls this, so no checkpoint is being written meanwhile
-   * except the next snapshot's, whose index is above every retained one.
+   * Deletes checkpoint directories no snapshot file names (left by pruning), except a newer one the snapshot thread
+   * may be writing for the next snapshot. Called on the snapshot thread after a snapshot was recorded, so the
+   * deletions never hold up the raft thread.
    */
   void removeUnreferencedCheckpoints() throws IOException {
+    removeCheckpoints(false);
+  }
+
+  /**
+   * At start-up, when nothing is being written: also removes a checkpoint newer than every snapshot (a crash
+   * between checkpoint and snapshot file) and checkpoints left from sending to or receiving from another member.
+   */
+  void removeOrphans() throws IOException {
+    removeCheckpoints(true);
+  }
+
+  private void removeCheckpoints(boolean startUp) throws IOException {
     Set<String> referenced = new HashSet<>();
     long newest = 0;
     for (Path p : listNewestFirst()) {
@@ -133,30 +145,17 @@ final class SnapshotFiles {
       newest = Math.max(newest, indexOf(p));
     }
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(x -> x.getFileName().toString().endsWith(CHECKPOINT_SUFFIX)).toList()) {
+      for (Path p : s.filter(Files::isDirectory).toList()) {
         String name = p.getFileName().toString();
-        long idx = Long.parseUnsignedLong(name.substring(0, name.length() - CHECKPOINT_SUFFIX.length()), 16);
-        if (!referenced.contains(name) && idx <= newest) {
-          Checkpoints.deleteTree(p);
+        boolean stale;
+        if (name.endsWith(CHECKPOINT_SUFFIX)) {
+          long idx = Long.parseUnsignedLong(name.substring(0, name.length() - CHECKPOINT_SUFFIX.length()), 16);
+          stale = !referenced.contains(name) && (startUp || idx <= newest);
+        } else {
+          stale = startUp && (name.startsWith("send-") || name.startsWith("incoming-"));
         }
-      }
-    }
-  }
-
-  /** Removes every unreferenced checkpoint: at start-up, when none is being written. */
-  void removeOrphans() throws IOException {
-    Set<String> referenced = new HashSet<>();
-    for (Path p : listNewestFirst()) {
-      referenced.add(checkpointDir(dir, indexOf(p)).getFileName().toString());
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.toList()) {
-        String name = p.getFileName().toString();
-        boolean checkpoint = name.endsWith(CHECKPOINT_SUFFIX) && !referenced.contains(name);
-        // checkpoints made for, or received from, another member and left by a crash
-        boolean transfer = Files.isDirectory(p) && (name.startsWith("send-") || name.startsWith("incoming-"));
-        if (checkpoint || transfer) {
-          LOG.info("removing leftover checkpoint {}", p);
+        if (stale) {
+          LOG.info("removing unused checkpoint {}", p);
           Checkpoints.deleteTree(p);
         }
       }

@@ -60,6 +60,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
   private final List<ColumnFamilyHandle> all;
   private final WriteOptions syncWrite;
   private final WriteOptions asyncWrite;
+  /** Default read options, shared: allocating native options per read costs more than the read. */
+  private final ReadOptions defaultRead;
 
   private static byte[] meta(String name) {
     return name.getBytes(StandardCharsets.US_ASCII);
@@ -119,6 +121,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
     this.all = List.of(kv, rev, meta, lease, leaseKeys);
     this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
     this.asyncWrite = own(new WriteOptions().setSync(false));
+    this.defaultRead = own(new ReadOptions());
   }
 
   private <T extends AutoCloseable> T own(T resource) {
@@ -202,8 +205,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
 
   /** {@code key} as {@code batch} would leave it: its staged put or delete, else the database's value. */
   byte[] getThrough(WriteBatchWithIndex batch, ColumnFamilyHandle cf, byte[] key) {
-    try (ReadOptions ro = new ReadOptions()) {
-      return batch.getFromBatchAndDB(db, cf, ro, key);
+    try {
+      return batch.getFromBatchAndDB(db, cf, defaultRead, key);
     } catch (RocksDBException e) {
       throw failure("get", e);
     }

@@ -21,7 +21,6 @@ import io.cairn.proto.mvccpb.Event;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
@@ -290,6 +289,17 @@ public final class MvccStore implements AutoCloseable {
    * not change. An interrupted removal resumes on the next open.
    */
   public CompactionResponse compact(CompactionRequest req, long consistentIndex) {
+    return compactAsync(req, consistentIndex).join(); // outside the locks: readers and close() are not held up
+  }
+
+  /**
+   * {@link #compact}, without waiting: the revision is recorded before this returns, and the future completes at
+   * once, or with {@code physical} once the history below it is removed (a failed removal is logged by the
+   * compactor and retried on the next open; the future still completes with the response).
+   *
+   * @throws MvccException compacted or future revision, at once
+   */
+  public CompletableFuture<CompactionResponse> compactAsync(CompactionRequest req, long consistentIndex) {
     Scheduled s = guarded(() -> {
       synchronized (writeLock) {
         long cur = currentRev.get();
@@ -315,14 +325,8 @@ public final class MvccStore implements AutoCloseable {
         }
       }
     });
-    if (req.getPhysical() && s.done() != null) {
-      try {
-        s.done().join(); // outside the locks: readers and close() are not held up
-      } catch (CompletionException e) {
-        // logged by the compactor; the revision stays recorded and the removal is retried on the next open
-      }
-    }
-    return s.response();
+    if (!req.getPhysical() || s.done() == null) return CompletableFuture.completedFuture(s.response());
+    return s.done().handle((ok, failed) -> s.response());
   }
 
   private record Scheduled(CompactionResponse response, CompletableFuture<Void> done) {}

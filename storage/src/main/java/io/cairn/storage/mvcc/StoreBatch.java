@@ -47,6 +47,8 @@ public final class StoreBatch implements AutoCloseable {
   /** Something other than meta entries is staged. */
   private boolean dirty;
   private int writes;
+  /** Set after a RocksDB failure left the staged state unknown. */
+  private boolean broken;
 
   StoreBatch(MvccStore store) {
     this.store = store;
@@ -118,11 +120,13 @@ public final class StoreBatch implements AutoCloseable {
 
   /**
    * A compaction is recorded on its own: the staged writes are committed first (the compaction may name their
-   * revisions), then {@link MvccStore#compact} runs. A physical compaction waits for the history removal.
+   * revisions), then {@link MvccStore#compactAsync} runs; the future completes when a physical compaction has
+   * removed the history, so the writer need not wait for it.
    */
-  public CompactionResponse compact(CompactionRequest req, long consistentIndex) {
+  public java.util.concurrent.CompletableFuture<CompactionResponse> compact(CompactionRequest req,
+      long consistentIndex) {
     commit();
-    return store.compact(req, consistentIndex);
+    return store.compactAsync(req, consistentIndex);
   }
 
   /**
@@ -132,6 +136,7 @@ public final class StoreBatch implements AutoCloseable {
   <T> T stage(long consistentIndex, LongFunction<T> replayed, Function<WriteTxn, T> body) {
     return store.guarded(() -> {
       synchronized (store.writeLock()) {
+        checkNotBroken();
         if (!pending) {
           rev = store.currentRevision();
           index = store.consistentIndex();
@@ -140,16 +145,17 @@ public final class StoreBatch implements AutoCloseable {
         writes++;
         if (consistentIndex != 0 && consistentIndex <= index) return replayed.apply(rev);
         batch.setSavePoint();
+        int before = batch.count();
         WriteTxn w = new WriteTxn(store.database(), batch, rev);
         T resp;
         try {
           resp = body.apply(w);
           batch.popSavePoint();
         } catch (RuntimeException e) {
-          rollback();
+          undo(before);
           throw e;
         } catch (RocksDBException e) {
-          throw KvDatabase.failure("pop save point", e);
+          throw broken("pop save point", e);
         }
         if (w.hasChanges()) {
           rev = w.writeRev();
@@ -163,15 +169,30 @@ public final class StoreBatch implements AutoCloseable {
     });
   }
 
-  private void rollback() {
+  /**
+   * Drops what a refused write staged. Most refusals (lease or key not found, compacted revision) come before
+   * anything is staged: then only the save point goes, since rolling back rebuilds the whole batch's index.
+   */
+  private void undo(int countBefore) {
     try {
-      batch.rollbackToSavePoint();
+      if (batch.count() == countBefore) {
+        batch.popSavePoint();
+      } else {
+        batch.rollbackToSavePoint();
+      }
     } catch (RocksDBException e) {
-      // the batch may now hold part of a refused write: it must never be committed
-      pending = false;
-      batch.clear();
-      throw KvDatabase.failure("roll back a refused write", e);
+      throw broken("roll back a refused write", e);
     }
+  }
+
+  /**
+   * The batch may now hold part of a write, or a write its revision does not count: it must never be committed.
+   * Everything staged is dropped and every later call fails.
+   */
+  private IllegalStateException broken(String what, RocksDBException e) {
+    reset();
+    broken = true;
+    return KvDatabase.failure(what, e);
   }
 
   /**
@@ -180,6 +201,7 @@ public final class StoreBatch implements AutoCloseable {
    * listener), in staging order. An index-only batch is not fsynced: losing it only means replaying no-ops.
    */
   public void commit() {
+    checkNotBroken();
     if (!pending) return;
     store.guarded(() -> {
       synchronized (store.writeLock()) {
@@ -198,6 +220,10 @@ public final class StoreBatch implements AutoCloseable {
         return null;
       }
     });
+  }
+
+  private void checkNotBroken() {
+    if (broken) throw new IllegalStateException("mvcc: a RocksDB failure broke this batch; it cannot be used");
   }
 
   private void reset() {

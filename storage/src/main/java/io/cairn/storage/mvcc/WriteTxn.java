@@ -15,8 +15,9 @@ import org.rocksdb.WriteBatchWithIndex;
  * already hold earlier writes of the same batch; reads see them). Puts and deletes also keep the lease_keys index in
  * step (attach to the new lease, detach from the old one), and lease rows are staged in the same batch, so data,
  * attachments and leases always commit together. Reads through {@link #newIterator()} merge the
- * staged entries over the database, which gives a txn read-your-writes without touching the DB until commit; the
- * staged entries never overwrite or delete existing keys (every version key is new), so the merge is exact.
+ * staged entries over the database, which gives a txn read-your-writes without touching the DB until commit. Kv
+ * version keys are always new, but lease rows and lease_keys entries are overwritten and deleted: the merge is exact
+ * only because the batch indexes with overwrite on ({@code new WriteBatchWithIndex(true)} in StoreBatch).
  */
 final class WriteTxn implements RowSource {
   private final KvDatabase db;

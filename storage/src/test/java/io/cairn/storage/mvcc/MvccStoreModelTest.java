@@ -144,7 +144,7 @@ class MvccStoreModelTest {
       }
       public io.cairn.proto.etcdserverpb.TxnResponse txn(TxnRequest t, long ci) { return b.txn(t, ci); }
       public io.cairn.proto.etcdserverpb.CompactionResponse compact(CompactionRequest c, long ci) {
-        return b.compact(c, ci);
+        return b.compact(c, ci).join();
       }
       public io.cairn.proto.etcdserverpb.LeaseGrantResponse leaseGrant(long id, long ttl, long ci) {
         return b.leaseGrant(id, ttl, ci);

@@ -99,4 +99,43 @@ class StoreBatchTest {
       assertThat(s.consistentIndex()).isEqualTo(4);
     }
   }
+
+  /** A txn that fails after it staged deletes is rolled back; the writes around it stay. */
+  @Test
+  void aTxnRefusedMidwayIsRolledBack() {
+    try (MvccStore s = MvccStore.open(dir, fastOptions()); StoreBatch b = s.newBatch()) {
+      b.put(putReq("a", "1").build(), 1);
+      b.put(putReq("b", "2").build(), 2);
+      // deletes every key from "a" on (staged), then puts "b" with ignore_value: "b" is gone by then
+      var txn = io.cairn.proto.etcdserverpb.TxnRequest.newBuilder()
+          .addSuccess(StoreFixture.op(StoreFixture.delReq("a", "\0")))
+          .addSuccess(StoreFixture.op(putReq("b", "").setIgnoreValue(true)));
+      assertThatThrownBy(() -> b.txn(txn.build(), 3)).hasMessage("etcdserver: key not found");
+      assertThat(b.put(putReq("c", "3").build(), 4).getHeader().getRevision()).isEqualTo(4);
+      b.commit();
+      assertThat(kv(s, "a").getValue()).isEqualTo(bs("1"));
+      assertThat(kv(s, "b").getValue()).isEqualTo(bs("2"));
+      assertThat(kv(s, "c").getModRevision()).isEqualTo(4);
+      assertThat(s.currentRevision()).isEqualTo(4);
+      assertThat(s.changesSince(2, 0)).hasSize(3); // a, b and c: no delete events
+    }
+  }
+
+  /** The lease listener hears of a grant only when the batch holding it is written. */
+  @Test
+  void leaseListenersHearOnlyCommittedChanges() {
+    try (MvccStore s = MvccStore.open(dir, fastOptions()); StoreBatch b = s.newBatch()) {
+      java.util.List<Long> granted = new java.util.ArrayList<>();
+      s.subscribeLeases(new LeaseListener() {
+        public void granted(LeaseRecord lease) { granted.add(lease.id()); }
+        public void revoked(long id) { }
+        public void checkpointed(long id, long remainingTtl) { }
+        public void reset() { }
+      });
+      b.leaseGrant(5, 60, 1);
+      assertThat(granted).isEmpty();
+      b.commit();
+      assertThat(granted).containsExactly(5L);
+    }
+  }
 }
