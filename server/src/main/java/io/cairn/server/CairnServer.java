@@ -95,13 +95,13 @@ public final class CairnServer implements AutoCloseable {
           joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()),
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
-              cfg.maxSnapshots, cfg.preVote),
+              cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
           scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
           nanos -> {
             if (metricsRef[0] != null) {
               metricsRef[0].walFsync(nanos);
             }
-          });
+          }, ProcessExit.INSTANCE);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       store.close();
@@ -113,7 +113,7 @@ public final class CairnServer implements AutoCloseable {
         new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
-            memberDir.resolve("snap"), member::installSnapshot),
+            memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved),
         new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()));
     try {
       peerListener.start();

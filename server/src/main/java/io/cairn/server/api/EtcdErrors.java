@@ -23,6 +23,8 @@ public final class EtcdErrors {
   public static final String NOT_CAPABLE = "etcdserver: not capable";
   public static final String BAD_LEADER_TRANSFEREE = "etcdserver: bad leader transferee";
   public static final String MEMBER_NOT_FOUND = "etcdserver: member not found";
+  /** rafthttp's answer to a removed member's traffic, and what a member that applied its own removal logs. */
+  public static final String MEMBER_REMOVED = "the member has been permanently removed from the cluster";
 
   public static StatusRuntimeException invalidArgument(String msg) {
     return Status.INVALID_ARGUMENT.withDescription(msg).asRuntimeException();

@@ -17,6 +17,14 @@ public interface Proposer extends AutoCloseable {
   CompletableFuture<Message> propose(InternalRequest request);
 
   /**
+   * Like {@link #propose}, but only while this member leads (the lessor's revocations and checkpoints): one made by
+   * a member that has since lost leadership fails instead of reaching the log.
+   */
+  default CompletableFuture<Message> proposeAsLeader(InternalRequest request) {
+    return propose(request);
+  }
+
+  /**
    * Completes when a linearizable read may be served from the local store: every write
    * acknowledged before this call is applied here (Raft's ReadIndex once there is a cluster).
    */

@@ -47,6 +47,11 @@ public final class RequestApplier implements AutoCloseable {
     return batch.compact(req, index);
   }
 
+  /** Whether the store (with what is staged) already holds log entry {@code index}: a re-delivered entry. */
+  public boolean holds(long index) {
+    return batch.holds(index);
+  }
+
   /** Requests staged since the last commit. */
   public int staged() {
     return batch.size();

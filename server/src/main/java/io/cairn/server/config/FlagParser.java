@@ -109,6 +109,9 @@ public final class FlagParser {
     if (!explicit.contains("initial-cluster") && !values.get("name").equals("default")) {
       values.put("initial-cluster", initialClusterFromName(values));
     }
+    if (!values.get("experimental-snapshot-catchup-entries").isEmpty()) {
+      values.put("snapshot-catchup-entries", values.get("experimental-snapshot-catchup-entries"));
+    }
     if (!values.get("experimental-watch-progress-notify-interval").isEmpty()
         && !explicit.contains("watch-progress-notify-interval")) {
       values.put("watch-progress-notify-interval", values.get("experimental-watch-progress-notify-interval"));

@@ -56,6 +56,8 @@ final class FlagTable {
       Flag.bool("enable-pprof", false, "Enable runtime profiling data via HTTP server."),
       Flag.str("metrics", "basic", "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics."),
       Flag.str("watch-progress-notify-interval", "10m", "Duration of periodic watch progress notifications."),
+      Flag.str("snapshot-catchup-entries", "5000", "Number of entries for a slow follower to catch-up after compacting the raft storage entries."),
+      Flag.str("experimental-snapshot-catchup-entries", "", "Deprecated alias of --snapshot-catchup-entries."),
       Flag.str("experimental-watch-progress-notify-interval", "", "Deprecated alias of --watch-progress-notify-interval."),
       Flag.str("feature-gates", "", "A set of key=value pairs that describe server level feature gates."),
       Flag.bool("experimental-enable-lease-checkpoint", false, "Enable leader to send regular checkpoints to other members to prevent reset of remaining TTL on leader change."),

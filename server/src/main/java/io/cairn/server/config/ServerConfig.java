@@ -23,6 +23,8 @@ public final class ServerConfig {
   public final String initialClusterState;
   public final String initialClusterToken;
   public final long snapshotCount;
+  /** etcd's --snapshot-catchup-entries: raft entries kept behind each snapshot for followers a little behind. */
+  public final long snapshotCatchupEntries;
   public final long heartbeatIntervalMs;
   public final long electionTimeoutMs;
   public final long quotaBackendBytes;
@@ -64,6 +66,7 @@ public final class ServerConfig {
     }
     initialClusterToken = v.get("initial-cluster-token");
     snapshotCount = num("snapshot-count", v);
+    snapshotCatchupEntries = num("snapshot-catchup-entries", v);
     heartbeatIntervalMs = num("heartbeat-interval", v);
     electionTimeoutMs = num("election-timeout", v);
     if (electionTimeoutMs < 5 * heartbeatIntervalMs) {

@@ -125,7 +125,7 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /** Proposes a revocation; failures are left to the lessor's retry (an expired lease is offered again later). */
   void revoke(long id) {
-    proposer.propose(InternalRequest.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build())
+    proposer.proposeAsLeader(InternalRequest.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build())
         .whenComplete((r, err) -> {
           if (err != null) {
             LOG.debug("revoking expired lease {} failed: {}", Long.toHexString(id), err.toString());
@@ -135,7 +135,7 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /** Proposes checkpoints (also the lessor's way to clear a remaining TTL on renewal). */
   public void checkpoint(LeaseCheckpointRequest req) {
-    proposer.propose(InternalRequest.newBuilder().setLeaseCheckpoint(req).build()).whenComplete((r, err) -> {
+    proposer.proposeAsLeader(InternalRequest.newBuilder().setLeaseCheckpoint(req).build()).whenComplete((r, err) -> {
       if (err != null) {
         LOG.debug("lease checkpoint failed: {}", err.toString());
       }

@@ -32,7 +32,11 @@ final class PeerLink implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean broken = true;
 
-  PeerLink(long peerId, URI url, LongConsumer unreachable, long clusterId) {
+  private final Runnable removedFromCluster;
+
+  /** @param removedFromCluster told when the peer refuses this member's traffic because the cluster removed it */
+  PeerLink(long peerId, URI url, LongConsumer unreachable, long clusterId, Runnable removedFromCluster) {
+    this.removedFromCluster = removedFromCluster;
     this.peerId = peerId;
     this.url = url;
     this.unreachable = unreachable;
@@ -117,7 +121,10 @@ final class PeerLink implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        if (running && String.valueOf(t.getMessage()).contains(ClusterIdCheck.MISMATCH)) {
+        if (running && String.valueOf(t.getMessage()).contains(io.cairn.server.api.EtcdErrors.MEMBER_REMOVED)) {
+          LOG.error("peer {} says this member was removed from the cluster", Long.toHexString(peerId));
+          removedFromCluster.run();
+        } else if (running && String.valueOf(t.getMessage()).contains(ClusterIdCheck.MISMATCH)) {
           LOG.error("peer {} belongs to another cluster: {}", Long.toHexString(peerId), t.getMessage());
         } else if (!broken && running) {
           LOG.debug("stream to peer {} failed: {}", Long.toHexString(peerId), t.getMessage());

@@ -17,10 +17,13 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   private final SnapshotReceiver.Installer installer;
 
   private final Supplier<io.cairn.proto.serverpb.Membership> membership;
+  private final java.util.function.LongPredicate removed;
 
+  /** @param removed whether a member id was removed from the cluster: its traffic is refused, as etcd refuses it */
   public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self,
       Supplier<io.cairn.proto.serverpb.Membership> membership, java.nio.file.Path incoming,
-      SnapshotReceiver.Installer installer) {
+      SnapshotReceiver.Installer installer, java.util.function.LongPredicate removed) {
+    this.removed = removed;
     this.membership = membership;
     this.toRaft = toRaft;
     this.self = self;
@@ -31,14 +34,26 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   @Override
   public StreamObserver<io.cairn.proto.serverpb.SnapshotChunk> installSnapshot(
       StreamObserver<io.cairn.proto.serverpb.SnapshotAck> ack) {
-    return new SnapshotReceiver(incoming, installer, ack);
+    return new SnapshotReceiver(incoming, installer, ack, removed);
   }
 
   @Override
   public StreamObserver<Message> send(StreamObserver<SendAck> ack) {
     return new StreamObserver<>() {
+      private boolean refused;
+
       @Override
       public void onNext(Message m) {
+        if (refused) {
+          return;
+        }
+        if (removed.test(m.getFrom())) {
+          // etcd answers a removed member with 410 Gone and this text; that member stops when it hears it
+          refused = true;
+          ack.onError(io.grpc.Status.FAILED_PRECONDITION
+              .withDescription(io.cairn.server.api.EtcdErrors.MEMBER_REMOVED).asRuntimeException());
+          return;
+        }
         toRaft.accept(m);
       }
 
@@ -47,8 +62,10 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
       @Override
       public void onCompleted() {
-        ack.onNext(SendAck.getDefaultInstance());
-        ack.onCompleted();
+        if (!refused) {
+          ack.onNext(SendAck.getDefaultInstance());
+          ack.onCompleted();
+        }
       }
     };
   }

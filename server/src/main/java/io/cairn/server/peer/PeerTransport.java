@@ -19,8 +19,9 @@ public final class PeerTransport implements AutoCloseable {
   private final long clusterId;
   private final SnapshotSender.Checkpointer checkpointer;
   private final SnapshotSender.Outcome snapshotOutcome;
-  /** Peers with a snapshot on its way: at most one each. */
-  private final java.util.Set<Long> sendingSnapshot = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Snapshots on their way, by peer: at most one each. */
+  private final Map<Long, SnapshotSender> sendingSnapshot = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Runnable removedFromCluster;
 
   /**
    * @param peers the other members' ids and peer URLs
@@ -29,10 +30,11 @@ public final class PeerTransport implements AutoCloseable {
    * @param snapshotOutcome told whether a snapshot was installed (Raft's ReportSnapshot)
    */
   public PeerTransport(long clusterId, Map<Long, URI> peers, LongConsumer unreachable,
-      SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome) {
+      SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome, Runnable removedFromCluster) {
     this.clusterId = clusterId;
     this.unreachable = unreachable;
-    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable, clusterId)));
+    this.removedFromCluster = removedFromCluster;
+    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable, clusterId, removedFromCluster)));
     this.checkpointer = checkpointer;
     this.snapshotOutcome = snapshotOutcome;
   }
@@ -47,11 +49,12 @@ public final class PeerTransport implements AutoCloseable {
       if (m.getType() == MessageType.MSG_SNAP) {
         // Raft's snapshot carries only metadata; the data is a checkpoint of the store, streamed
         // on its own thread so this (raft) thread never waits for it.
-        if (sendingSnapshot.add(m.getTo())) {
-          Thread t = new Thread(new SnapshotSender(m.getTo(), link.channel(), m, checkpointer, (peer, ok) -> {
-            sendingSnapshot.remove(peer);
-            snapshotOutcome.done(peer, ok);
-          }), "cairn-snapshot-" + Long.toHexString(m.getTo()));
+        SnapshotSender sender = new SnapshotSender(m.getTo(), link.channel(), m, checkpointer, (peer, ok) -> {
+          sendingSnapshot.remove(peer);
+          snapshotOutcome.done(peer, ok);
+        });
+        if (sendingSnapshot.putIfAbsent(m.getTo(), sender) == null) {
+          Thread t = new Thread(sender, "cairn-snapshot-" + Long.toHexString(m.getTo()));
           t.setDaemon(true);
           t.start();
         }
@@ -78,7 +81,7 @@ public final class PeerTransport implements AutoCloseable {
         if (cur != null) {
           closeLater(cur);
         }
-        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable, clusterId));
+        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable, clusterId, removedFromCluster));
       }
     }
     for (Long id : new java.util.ArrayList<>(links.keySet())) {
@@ -93,6 +96,11 @@ public final class PeerTransport implements AutoCloseable {
     Thread t = new Thread(link::close, "cairn-peer-close");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** From the raft thread when this member stops leading: snapshots it sent as leader are cancelled. */
+  public void cancelSnapshots() {
+    sendingSnapshot.values().forEach(SnapshotSender::cancel);
   }
 
   public boolean knows(long peerId) {

@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  * it is installed.
  */
 final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
-  /** Replaces this member's store with the received checkpoint, then steps the MsgSnap into Raft. */
+  /** Offers the received checkpoint with its MsgSnap to Raft; completes once Raft took or refused it. */
   public interface Installer {
     CompletableFuture<Void> install(Message msgSnap, Path checkpoint);
   }
@@ -36,7 +36,11 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
   private OutputStream current;
   private boolean failed;
 
-  SnapshotReceiver(Path incomingRoot, Installer installer, StreamObserver<SnapshotAck> ack) {
+  private final java.util.function.LongPredicate removed;
+
+  SnapshotReceiver(Path incomingRoot, Installer installer, StreamObserver<SnapshotAck> ack,
+      java.util.function.LongPredicate removed) {
+    this.removed = removed;
     this.dir = incomingRoot.resolve("incoming-" + UUID.randomUUID());
     this.installer = installer;
     this.ack = ack;
@@ -49,6 +53,10 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
     }
     try {
       if (c.hasMessage()) {
+        if (removed.test(c.getMessage().getFrom())) {
+          fail(io.cairn.server.api.EtcdErrors.MEMBER_REMOVED);
+          return;
+        }
         message = c.getMessage();
         Files.createDirectories(dir);
         return;

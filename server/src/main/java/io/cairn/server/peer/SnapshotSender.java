@@ -46,6 +46,8 @@ final class SnapshotSender implements Runnable {
   private final Message msgSnap;
   private final Checkpointer checkpointer;
   private final Outcome outcome;
+  private volatile boolean cancelled;
+  private volatile ClientCallStreamObserver<SnapshotChunk> stream;
 
   SnapshotSender(long peer, Channel channel, Message msgSnap, Checkpointer checkpointer, Outcome outcome) {
     this.peer = peer;
@@ -69,6 +71,22 @@ final class SnapshotSender implements Runnable {
         deleteTree(dir);
       }
       outcome.done(peer, ok);
+    }
+  }
+
+  /**
+   * Stops sending: the member that started this stream no longer leads, and a follower must not install a store
+   * from a former leader (Raft would refuse its term, but not before the bytes were streamed).
+   */
+  void cancel() {
+    cancelled = true;
+    ClientCallStreamObserver<SnapshotChunk> s = stream;
+    if (s != null) {
+      try {
+        s.cancel("the sender no longer leads", null);
+      } catch (RuntimeException ignored) {
+        // already closed
+      }
     }
   }
 
@@ -96,6 +114,11 @@ final class SnapshotSender implements Runnable {
       }
     });
     ClientCallStreamObserver<SnapshotChunk> stream = out[0];
+    this.stream = stream;
+    if (cancelled) {
+      cancel();
+      return false;
+    }
     stream.onNext(SnapshotChunk.newBuilder().setMessage(msgSnap).build());
     CRC32C crc = new CRC32C();
     long bytes = 0;
@@ -110,6 +133,9 @@ final class SnapshotSender implements Runnable {
         boolean first = true;
         for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0 || first; first = false) {
           awaitReady(stream, acked);
+          if (cancelled) {
+            throw new java.util.concurrent.CancellationException("the sender no longer leads");
+          }
           crc.update(buf, 0, Math.max(n, 0));
           bytes += Math.max(n, 0);
           stream.onNext(SnapshotChunk.newBuilder().setFile(rel).setData(ByteString.copyFrom(buf, 0, Math.max(n, 0))).build());

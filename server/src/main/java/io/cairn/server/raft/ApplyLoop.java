@@ -42,6 +42,20 @@ final class ApplyLoop implements AutoCloseable {
   /** Committed entries from the raft thread. */
   private record Committed(List<Entry> entries) {}
 
+  /** A snapshot Raft accepted and persisted: the store is replaced by its checkpoint. */
+  private record Install(io.cairn.proto.raftpb.Snapshot snapshot, java.nio.file.Path checkpoint, long from) {}
+
+  /** Replaces the store (and the membership) with a snapshot's, on this thread. */
+  interface SnapshotSink {
+    void install(io.cairn.proto.raftpb.Snapshot snapshot, java.nio.file.Path checkpoint, long from);
+  }
+
+  /**
+   * etcd answers a proposal it cannot vouch for (here: an entry the store already held, from a snapshot, when it was
+   * re-delivered) with a timeout: the client learns the outcome is unknown, never a made-up result.
+   */
+  static final String OUTCOME_UNKNOWN = io.cairn.server.api.EtcdErrors.TIMEOUT;
+
   /**
    * A client call answered once the batch holding its entry is written: with {@code response} or {@code error},
    * or, for a physical compaction, when {@code later} completes.
@@ -50,7 +64,11 @@ final class ApplyLoop implements AutoCloseable {
       CompletableFuture<? extends Message> later) {}
 
   private final RequestApplier applier;
-  private final Map<Long, CompletableFuture<Message>> waits;
+  private final RequestWaits waits;
+  private final MemberStop stop;
+  private volatile SnapshotSink snapshots = (snap, dir, from) -> {
+    throw new IllegalStateException("no snapshot sink");
+  };
   private final Consumer<Runnable> raftThread;
   private final ConfChangeSink confChanges;
   private volatile java.util.function.Consumer<io.cairn.proto.serverpb.MemberRecord> attributes = r -> { };
@@ -70,10 +88,11 @@ final class ApplyLoop implements AutoCloseable {
     void apply(ConfChangeV2 cc, long index);
   }
 
-  ApplyLoop(RequestApplier applier, Map<Long, CompletableFuture<Message>> waits, long appliedIndex,
-      Consumer<Runnable> raftThread, ConfChangeSink confChanges) {
+  ApplyLoop(RequestApplier applier, RequestWaits waits, long appliedIndex,
+      Consumer<Runnable> raftThread, ConfChangeSink confChanges, MemberStop stop) {
     this.applier = applier;
     this.waits = waits;
+    this.stop = stop;
     this.raftThread = raftThread;
     this.confChanges = confChanges;
     this.applied = new AtomicLong(appliedIndex);
@@ -88,6 +107,10 @@ final class ApplyLoop implements AutoCloseable {
     attributes = sink;
   }
 
+  void onSnapshot(SnapshotSink sink) {
+    snapshots = sink;
+  }
+
   void onApplied(Runnable r) {
     onApplied = r;
   }
@@ -96,8 +119,13 @@ final class ApplyLoop implements AutoCloseable {
     return applied.get();
   }
 
+  /** From the raft thread, once the snapshot is persisted: after every entry submitted before it. */
+  void install(io.cairn.proto.raftpb.Snapshot snapshot, java.nio.file.Path checkpoint, long from) {
+    queue.add(new Install(snapshot, checkpoint, from));
+  }
+
   /** On the apply thread, after the store was replaced by a snapshot holding entries up to {@code index}. */
-  void raiseApplied(long index) {
+  private void raiseApplied(long index) {
     staged = Math.max(staged, index);
     applied.accumulateAndGet(index, Math::max);
     releaseReads();
@@ -127,8 +155,8 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   private void loop() {
-    while (running) {
-      try {
+    try {
+      while (running) {
         Object item = queue.poll(100, TimeUnit.MILLISECONDS);
         if (item == null) {
           continue;
@@ -139,13 +167,13 @@ final class ApplyLoop implements AutoCloseable {
         }
         commit();
         onApplied.run();
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        // a failure here would make this member diverge; stop applying and say so loudly
-        LOG.error("apply failed; this member stops applying", e);
-        running = false;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable e) {
+      // a member that cannot apply would diverge or serve a frozen store: it stops, as etcd panics
+      running = false;
+      stop.stop(1, "applying committed entries failed: " + e, e);
     }
   }
 
@@ -157,6 +185,10 @@ final class ApplyLoop implements AutoCloseable {
           commit();
         }
       }
+    } else if (item instanceof Install i) {
+      commit();
+      snapshots.install(i.snapshot(), i.checkpoint(), i.from());
+      raiseApplied(i.snapshot().getMetadata().getIndex());
     } else if (item instanceof ReadWait w) {
       reads.add(w);
       releaseReads();
@@ -216,10 +248,16 @@ final class ApplyLoop implements AutoCloseable {
     } catch (InvalidProtocolBufferException ex) {
       throw new IllegalStateException("undecodable entry at index " + e.getIndex(), ex);
     }
-    CompletableFuture<Message> wait = waits.remove(req.getId());
+    CompletableFuture<Message> wait = waits.take(req.getId());
     if (req.hasMemberAttributes()) {
       attributes.accept(req.getMemberAttributes());
       answer(wait, req.getMemberAttributes(), null, null);
+      return;
+    }
+    if (applier.holds(e.getIndex())) {
+      // the store already holds this entry (a snapshot installed here carried it): what it answered is not known
+      // here, so the caller hears the outcome is unknown
+      answer(wait, null, io.cairn.server.api.EtcdErrors.unavailable(OUTCOME_UNKNOWN), null);
       return;
     }
     try {

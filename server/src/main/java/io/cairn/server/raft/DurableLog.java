@@ -44,8 +44,8 @@ final class DurableLog implements AutoCloseable {
   private final SnapshotFiles snapshots;
   /** The snapshot this member restarted from, or null. */
   private SnapshotRecord restartedFrom;
-  /** The consistent index of a store just installed from the leader, for the snapshot record that follows. */
-  private long installedStoreIndex;
+  /** Entries kept behind each snapshot so a follower that is briefly behind catches up without a store transfer. */
+  private long catchUpEntries = 5000;
 
   private DurableLog(MemoryRaftStorage memory, Wal wal, SnapshotFiles snapshots) {
     this.memory = memory;
@@ -59,6 +59,14 @@ final class DurableLog implements AutoCloseable {
    * (falling back to older ones) and the entries after it.
    */
   static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata,
+      List<io.cairn.proto.serverpb.MemberRecord> initialMembers, LongConsumer fsyncNanos, long catchUpEntries)
+      throws IOException {
+    DurableLog log = open(walDir, snapDir, maxSnapshots, metadata, initialMembers, fsyncNanos);
+    log.catchUpEntries = Math.max(0, catchUpEntries);
+    return log;
+  }
+
+  private static DurableLog open(Path walDir, Path snapDir, int maxSnapshots, byte[] metadata,
       List<io.cairn.proto.serverpb.MemberRecord> initialMembers, LongConsumer fsyncNanos) throws IOException {
     SnapshotFiles snaps = new SnapshotFiles(snapDir, maxSnapshots);
     snaps.removeOrphans();
@@ -85,12 +93,19 @@ final class DurableLog implements AutoCloseable {
   }
 
   /**
-   * The snapshot to restart from: the newest valid one whose successors the WAL still holds, or null
-   * to replay the WAL from its start.
+   * The snapshot to restart from: the newest valid one that the WAL records (etcd's rule: a snapshot file saved just
+   * before a crash, whose WAL marker never made it, must not be loaded: its index may be past the recorded commit)
+   * and whose successors the WAL still holds; or null to replay the WAL from its start.
    */
   private static SnapshotRecord pickSnapshot(Wal wal, SnapshotFiles snaps) throws IOException {
+    List<WalSnapshot> recorded = wal.snapshotMarkers();
     for (SnapshotRecord s : snaps.loadNewestFirst()) {
       long idx = s.getSnapshot().getMetadata().getIndex();
+      if (!recorded.contains(new WalSnapshot(idx, s.getSnapshot().getMetadata().getTerm()))) {
+        LOG.warn("snapshot at index {} is not recorded in the WAL (a crash before its marker was written); skipping it",
+            idx);
+        continue;
+      }
       try {
         wal.readAll(idx);
         return s;
@@ -164,11 +179,6 @@ final class DurableLog implements AutoCloseable {
     return restartedFrom;
   }
 
-  /** On the raft thread, before the leader's snapshot message is stepped: the store now holds {@code index}. */
-  void noteInstalledStore(long index) {
-    installedStoreIndex = index;
-  }
-
   /**
    * Deletes the checkpoints of pruned snapshots. Safe off the raft thread: it only lists the snap directory and
    * removes checkpoints no snapshot file names.
@@ -182,18 +192,29 @@ final class DurableLog implements AutoCloseable {
     return snapshots.checkpointOf(rec);
   }
 
-  /** Persists what a Ready carries: one WAL write, one fsync when it must sync; then the memory view. */
+  /** Persists what a Ready without a snapshot carries: one WAL write, one fsync when it must sync. */
   void persist(Ready rd) throws IOException {
+    if (rd.snapshot() != null) {
+      throw new IllegalStateException("a Ready with a snapshot needs the snapshot's checkpoint");
+    }
+    persist(rd, null);
+  }
+
+  /**
+   * Persists what a Ready carries: one WAL write, one fsync when it must sync; then the memory view. A snapshot from
+   * the leader comes with {@code received}, its checkpoint (already in the snap directory and sealed): the snapshot
+   * file naming it is written first, then the WAL marker with the entries and hard state (only snapshots the WAL
+   * records are loaded at restart), then the in-memory log.
+   */
+  void persist(Ready rd, ReceivedCheckpoint received) throws IOException {
     HardState hs = rd.hardState();
     WalHardState whs = hs == null ? null : new WalHardState(hs.getTerm(), hs.getVote(), hs.getCommit());
     Snapshot snap = rd.snapshot();
     if (snap != null) {
-      // A snapshot installed from the leader: its file first (configuration for restarts), then
-      // the WAL marker with the entries and hard state, then the in-memory log.
-      // no local checkpoint; the store installed with it holds at least installedStoreIndex, so a restart
-      // from this snapshot refuses a store that has lost it
-      snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setStoreIndex(installedStoreIndex).build());
-      installedStoreIndex = 0;
+      // the store is at least at the snapshot's index once installed; a restart finding it behind restores it from
+      // this checkpoint
+      snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setCheckpoint(received.dir().getFileName().toString())
+          .addAllFiles(received.files()).setStoreIndex(snap.getMetadata().getIndex()).build());
       wal.save(toWal(rd.entries()), whs,
           new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
       memory.applySnapshot(snap);
@@ -204,6 +225,18 @@ final class DurableLog implements AutoCloseable {
     if (hs != null) {
       memory.setHardState(hs);
     }
+  }
+
+  /**
+   * Moves a checkpoint received from the leader for a snapshot at {@code index} to where this member keeps its
+   * snapshots' checkpoints, before the snapshot is persisted.
+   */
+  ReceivedCheckpoint adopt(ReceivedCheckpoint received, long index) throws IOException {
+    Path target = snapshots.checkpointFor(index);
+    Checkpoints.deleteTree(target);
+    java.nio.file.Files.move(received.dir(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Checkpoints.syncDir(target.getParent());
+    return new ReceivedCheckpoint(target, received.files());
   }
 
   /**
@@ -221,7 +254,11 @@ final class DurableLog implements AutoCloseable {
     snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setCheckpoint(checkpoint.getFileName().toString())
         .setStoreIndex(storeIndex).addAllFiles(files).build());
     wal.save(List.of(), null, new WalSnapshot(index, snap.getMetadata().getTerm()), true);
-    memory.compact(index);
+    // etcd keeps 5,000 entries behind the snapshot: a follower a little behind gets entries, not the whole store
+    long compactTo = index - catchUpEntries;
+    if (compactTo >= memory.firstIndex()) {
+      memory.compact(compactTo);
+    }
     wal.releaseTo(snapshots.oldestRetainedIndex());
   }
 

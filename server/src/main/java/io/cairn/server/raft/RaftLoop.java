@@ -1,21 +1,18 @@
 package io.cairn.server.raft;
 
-import com.google.protobuf.ByteString;
 import io.cairn.proto.raftpb.ConfChangeV2;
 import io.cairn.proto.raftpb.ConfState;
 import io.cairn.proto.raftpb.HardState;
+import io.cairn.proto.raftpb.Message;
 import io.cairn.raft.RaftException;
 import io.cairn.raft.RawNode;
 import io.cairn.raft.ReadState;
 import io.cairn.raft.Ready;
 import io.cairn.raft.SoftState;
 import io.cairn.raft.StateRole;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
+import io.cairn.server.api.EtcdErrors;
+import io.cairn.server.peer.PeerTransport;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,29 +24,40 @@ import org.slf4j.LoggerFactory;
  * proposals, read requests and configuration changes from its inbox, and for every Ready persists
  * (one WAL write, one fsync), sends, hands committed entries to the apply thread and advances. No
  * lock is held anywhere on this path; other threads read its published state through volatiles.
+ *
+ * <p>A snapshot from the leader is installed only once Raft has accepted it: the received checkpoint waits here
+ * while its MsgSnap is stepped, and only a Ready carrying that snapshot persists it and hands it to the apply thread
+ * (etcd's order). A snapshot Raft refuses (an old term, already committed past it) is deleted unused.
+ *
+ * <p>Any failure here (a WAL write that failed, an invariant broken) ends the process through {@link MemberStop}:
+ * a member that cannot persist must not go on answering.
  */
 final class RaftLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
+
+  /** Proposals held while no leader is known, at most; etcd's apply backlog bound is of the same order. */
+  static final int MAX_WAITING_FOR_LEADER = 1024;
 
   private final long id;
   private final RawNode node;
   private final DurableLog log;
   private final ApplyLoop apply;
   private final Listener listener;
+  private final RequestWaits waits;
+  private final MemberStop stop;
   /** Null for a lone member; set before start. */
-  private volatile io.cairn.server.peer.PeerTransport transport;
+  private volatile PeerTransport transport;
   private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
-  /** Proposals that arrived while no leader was known; retried when one is. */
-  private final ArrayDeque<byte[]> waitingForLeader = new ArrayDeque<>();
-  /** Reads not yet sent to raft, and reads sent, by request context. */
-  private final List<CompletableFuture<Void>> readsToIssue = new ArrayList<>();
-  private final Map<ByteString, List<CompletableFuture<Void>>> readsIssued = new HashMap<>();
-  private long readSeq;
-  private ConfState confState = ConfState.getDefaultInstance();
+  private final WaitingProposals waitingForLeader;
+  private final ReadRounds reads;
+  /** A snapshot received from the leader whose MsgSnap is being stepped; null otherwise. */
+  private SnapshotOffer offer;
+  private ConfState confState;
   private final Thread thread;
   private volatile boolean running = true;
 
   static final String LEADER_CHANGED = "etcdserver: leader changed";
+  static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
 
   // published for other threads
   /** Counts leader changes; a proposal outliving one times out with etcd's "previous leader" message. */
@@ -63,12 +71,33 @@ final class RaftLoop implements AutoCloseable {
     void leaderChanged(long newLeader);
   }
 
-  RaftLoop(long id, RawNode node, DurableLog log, ApplyLoop apply, Listener listener) {
+  private record SnapshotOffer(Message msgSnap, ReceivedCheckpoint checkpoint, CompletableFuture<Void> done) {
+    long index() {
+      return msgSnap.getSnapshot().getMetadata().getIndex();
+    }
+
+    void discard() {
+      try {
+        Checkpoints.deleteTree(checkpoint.dir());
+      } catch (java.io.IOException e) {
+        LOG.warn("removing an unused snapshot checkpoint: {}", e.toString()); // removed at the next start
+      }
+      done.complete(null);
+    }
+  }
+
+  /** {@code readRetryTicks}: ticks after which an unanswered ReadIndex round is sent again. */
+  RaftLoop(long id, RawNode node, DurableLog log, ApplyLoop apply, RequestWaits waits, int readRetryTicks,
+      MemberStop stop, Listener listener) {
     this.id = id;
     this.node = node;
     this.log = log;
     this.apply = apply;
+    this.waits = waits;
+    this.stop = stop;
     this.listener = listener;
+    this.waitingForLeader = new WaitingProposals(MAX_WAITING_FOR_LEADER, waits::isWaiting);
+    this.reads = new ReadRounds(id, readRetryTicks);
     HardState hs = log.memory.hardState();
     this.term = hs.getTerm();
     this.commitIndex = hs.getCommit();
@@ -77,19 +106,35 @@ final class RaftLoop implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  void start(io.cairn.server.peer.PeerTransport transport) {
+  void start(PeerTransport transport) {
     this.transport = transport;
     thread.start();
   }
 
   /** From a peer's stream: a Raft message for this member. */
-  void step(io.cairn.proto.raftpb.Message m) {
+  void step(Message m) {
+    inbox.add(() -> stepNow(m));
+  }
+
+  private void stepNow(Message m) {
+    try {
+      node.step(m);
+    } catch (RaftException e) {
+      LOG.debug("ignoring message {} from {}: {}", m.getType(), Long.toHexString(m.getFrom()), e.getMessage());
+    }
+  }
+
+  /**
+   * From the peer service: a snapshot's MsgSnap with its received, sealed checkpoint. {@code done} completes once Raft
+   * has taken or refused it (the checkpoint is then persisted with the snapshot, or deleted).
+   */
+  void offerSnapshot(Message msgSnap, ReceivedCheckpoint checkpoint, CompletableFuture<Void> done) {
     inbox.add(() -> {
-      try {
-        node.step(m);
-      } catch (RaftException e) {
-        LOG.debug("ignoring message {} from {}: {}", m.getType(), Long.toHexString(m.getFrom()), e.getMessage());
+      if (offer != null) {
+        offer.discard();
       }
+      offer = new SnapshotOffer(msgSnap, checkpoint, done);
+      stepNow(msgSnap);
     });
   }
 
@@ -128,15 +173,26 @@ final class RaftLoop implements AutoCloseable {
   }
 
   void tick() {
-    inbox.add(node::tick);
+    inbox.add(() -> {
+      node.tick();
+      if (leader != 0) {
+        reads.tick(node::readIndex);
+      }
+      waitingForLeader.dropAbandoned();
+    });
   }
 
-  void propose(byte[] data) {
-    inbox.add(() -> proposeNow(data));
+  /**
+   * Proposes request {@code id} (its caller waits in {@link RequestWaits}). A {@code leaderOnly} proposal (the
+   * lessor's revocations and checkpoints) is made only while this member leads: one a former leader queued must not
+   * revoke a lease that clients now renew on the new leader.
+   */
+  void propose(long requestId, byte[] data, boolean leaderOnly) {
+    inbox.add(() -> proposeNow(new WaitingProposals.Proposal(requestId, data), leaderOnly));
   }
 
   void readIndex(CompletableFuture<Void> f) {
-    inbox.add(() -> readsToIssue.add(f));
+    inbox.add(() -> reads.queue(f));
   }
 
   /** On the raft thread only (inside a posted task). */
@@ -194,25 +250,42 @@ final class RaftLoop implements AutoCloseable {
     });
   }
 
-  private void proposeNow(byte[] data) {
+  private void proposeNow(WaitingProposals.Proposal p, boolean leaderOnly) {
+    if (!waits.isWaiting(p.id())) {
+      return; // timed out on its way here: its caller was told it failed
+    }
+    if (leaderOnly && leader != id) {
+      waits.fail(p.id(), EtcdErrors.unavailable(LEADER_CHANGED));
+      return;
+    }
     if (leader == 0) {
-      waitingForLeader.add(data);
+      hold(p);
       return;
     }
     try {
-      node.propose(ByteString.copyFrom(data));
+      node.propose(com.google.protobuf.ByteString.copyFrom(p.data()));
     } catch (RaftException e) {
       if (e.code() != RaftException.Code.PROPOSAL_DROPPED) {
         throw e;
       }
       // a transfer or an election is under way: keep it until a leader is known again
-      waitingForLeader.add(data);
+      if (leaderOnly) {
+        waits.fail(p.id(), EtcdErrors.unavailable(LEADER_CHANGED));
+      } else {
+        hold(p);
+      }
+    }
+  }
+
+  private void hold(WaitingProposals.Proposal p) {
+    if (!waitingForLeader.offer(p)) {
+      waits.fail(p.id(), io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException());
     }
   }
 
   private void run() {
-    while (running) {
-      try {
+    try {
+      while (running) {
         Runnable r = inbox.poll(50, TimeUnit.MILLISECONDS);
         if (r != null) {
           r.run();
@@ -221,33 +294,30 @@ final class RaftLoop implements AutoCloseable {
           }
         }
         if (leader != 0 && !waitingForLeader.isEmpty()) {
-          List<byte[]> retry = new ArrayList<>(waitingForLeader);
-          waitingForLeader.clear();
-          retry.forEach(this::proposeNow);
+          waitingForLeader.drain().forEach(p -> proposeNow(p, false));
         }
-        issueReads();
+        if (leader != 0) {
+          reads.issue(node::readIndex);
+        }
         while (node.hasReady()) {
           handle(node.ready());
         }
-      } catch (InterruptedException e) {
-        return;
-      } catch (Exception e) {
-        // the WAL refuses writes after an I/O error; a member that cannot persist must stop
-        LOG.error("raft loop failed; this member stops", e);
-        running = false;
+        if (offer != null) {
+          // stepped, and Raft did not take it (an old term, or already committed past it)
+          LOG.info("raft did not accept the snapshot at index {} from {}; discarding it", offer.index(),
+              Long.toHexString(offer.msgSnap().getFrom()));
+          offer.discard();
+          offer = null;
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable e) {
+      // the WAL refuses writes after an I/O error (a full disk among them); a member that cannot persist must stop
+      running = false;
+      reads.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+      stop.stop(1, "the raft loop failed: " + e, e);
     }
-  }
-
-  /** One ReadIndex round for every read queued since the last: etcd batches them the same way. */
-  private void issueReads() {
-    if (readsToIssue.isEmpty() || leader == 0) {
-      return;
-    }
-    ByteString ctx = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(++readSeq).array());
-    readsIssued.put(ctx, new ArrayList<>(readsToIssue));
-    readsToIssue.clear();
-    node.readIndex(ctx);
   }
 
   private void handle(Ready rd) throws Exception {
@@ -255,26 +325,29 @@ final class RaftLoop implements AutoCloseable {
     if (ss != null) {
       long newLeader = ss.leader();
       if (newLeader != leader) {
+        boolean lostLeadership = leader == id;
         leader = newLeader;
         listener.leaderChanged(newLeader);
-        // etcd fails linearizable reads caught in a leader change with "leader changed"
-        // (clients retry them); a read issued to a lost leadership would never be answered
-        readsIssued.values().forEach(l -> l.forEach(f -> f.completeExceptionally(
-            io.cairn.server.api.EtcdErrors.unavailable(LEADER_CHANGED))));
-        readsIssued.clear();
+        // etcd fails linearizable reads caught in a leader change with "leader changed" (clients retry them); a
+        // read issued to a lost leadership would never be answered
+        reads.failIssued(EtcdErrors.unavailable(LEADER_CHANGED));
         leaderChanges++;
+        PeerTransport t = transport;
+        if (lostLeadership && t != null) {
+          // a snapshot this member sent as leader must not be installed once another member leads
+          t.cancelSnapshots();
+        }
       }
     }
-    if (rd.snapshot() != null) {
-      // The store already holds the snapshot's data (installSnapshot swapped it in before stepping
-      // the MsgSnap); record the configuration it carries.
-      confState = rd.snapshot().getMetadata().getConfState();
-    }
-    io.cairn.server.peer.PeerTransport t = transport;
+    PeerTransport t = transport;
     if (t != null) {
       t.send(rd.messages()); // may leave before the persist
     }
-    log.persist(rd);
+    if (rd.snapshot() != null) {
+      persistWithSnapshot(rd);
+    } else {
+      log.persist(rd);
+    }
     if (rd.hardState() != null) {
       term = rd.hardState().getTerm();
       commitIndex = rd.hardState().getCommit();
@@ -286,12 +359,32 @@ final class RaftLoop implements AutoCloseable {
       apply.submit(rd.committedEntries());
     }
     for (ReadState rs : rd.readStates()) {
-      List<CompletableFuture<Void>> waiting = readsIssued.remove(rs.requestCtx());
+      List<CompletableFuture<Void>> waiting = reads.answered(rs.requestCtx());
       if (waiting != null) {
         waiting.forEach(f -> apply.whenApplied(rs.index(), f));
       }
     }
     node.advance();
+  }
+
+  /**
+   * Raft accepted a snapshot: it must be the one just offered (Raft takes snapshots only from MsgSnap). Its
+   * checkpoint moves next to this member's snapshots, is persisted with the snapshot, and only then is the store
+   * replaced, on the apply thread after every entry before it.
+   */
+  private void persistWithSnapshot(Ready rd) throws Exception {
+    long index = rd.snapshot().getMetadata().getIndex();
+    if (offer == null || offer.index() != index) {
+      throw new IllegalStateException("raft accepted a snapshot at index " + index + " that no received checkpoint"
+          + " holds");
+    }
+    SnapshotOffer accepted = offer;
+    offer = null;
+    ReceivedCheckpoint kept = log.adopt(accepted.checkpoint(), index);
+    log.persist(rd, kept);
+    confState = rd.snapshot().getMetadata().getConfState();
+    apply.install(rd.snapshot(), kept.dir(), accepted.msgSnap().getFrom());
+    accepted.done().complete(null);
   }
 
   boolean isLeader() {

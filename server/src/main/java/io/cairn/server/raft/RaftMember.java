@@ -41,7 +41,8 @@ public final class RaftMember implements Proposer, MemberState {
   private static final Logger LOG = LoggerFactory.getLogger(RaftMember.class);
 
   /** Settings taken from etcd's flags. */
-  public record Settings(long heartbeatMs, long electionMs, long snapshotCount, int maxSnapshots, boolean preVote) {
+  public record Settings(long heartbeatMs, long electionMs, long snapshotCount, int maxSnapshots, boolean preVote,
+      long catchUpEntries) {
     /** etcd's request timeout: 5 s plus two election timeouts. */
     Duration requestTimeout() {
       return Duration.ofMillis(5000 + 2 * electionMs);
@@ -57,7 +58,7 @@ public final class RaftMember implements Proposer, MemberState {
   private final DurableLog log;
   private final ApplyLoop apply;
   private final RaftLoop raft;
-  private final ConcurrentHashMap<Long, CompletableFuture<Message>> waits = new ConcurrentHashMap<>();
+  private final RequestWaits waits = new RequestWaits();
   private final RequestIds ids;
   private final PeerTransport transport;
   private final Membership membership;
@@ -67,15 +68,8 @@ public final class RaftMember implements Proposer, MemberState {
   /** etcd's request timeout for proposals and read barriers. */
   private final Deadlines deadlines;
   private final ScheduledFuture<?> deadlineSweep;
-  private volatile long lastSnapshotIndex;
-  private final Path snapDir;
-  /** Takes store checkpoints for snapshots, so neither the apply nor the raft thread waits for the flush. */
-  private final java.util.concurrent.ExecutorService snapshotter = java.util.concurrent.Executors
-      .newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "cairn-snapshot");
-        t.setDaemon(true);
-        return t;
-      });
+  private final SnapshotCoordinator snapshots;
+  private final MemberStop stop;
   /** Where reads continue once their barrier is released, so they never run on the apply thread. */
   private final java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
       Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -83,20 +77,27 @@ public final class RaftMember implements Proposer, MemberState {
         t.setDaemon(true);
         return t;
       });
-  /** The snapshot under way (done when none is): one at a time, set only by the apply thread. */
-  private volatile CompletableFuture<Void> snapshotInFlight = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
+  /** Set once this member must stop (a fatal error, or its own removal): it answers nothing more. */
+  private volatile String stopping;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
 
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
-      LongConsumer walFsyncNanos) throws IOException {
+      LongConsumer walFsyncNanos, MemberStop stop) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.store = store;
     this.settings = settings;
     this.scheduler = scheduler;
+    this.stop = (code, reason, cause) -> {
+      if (stopping == null) {
+        stopping = reason;
+        waits.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+        stop.stop(code, reason, cause);
+      }
+    };
     this.ids = new RequestIds(memberId, System.currentTimeMillis());
     byte[] metadata = ByteBuffer.allocate(16).putLong(memberId).putLong(clusterId).array();
     if (!io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal")) && store.consistentIndex() > 0) {
@@ -105,7 +106,7 @@ public final class RaftMember implements Proposer, MemberState {
           + " but the WAL in " + memberDir.resolve("wal") + " is missing: refusing to start");
     }
     this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
-        metadata, initialMembers, walFsyncNanos);
+        metadata, initialMembers, walFsyncNanos, settings.catchUpEntries());
     try {
       recoverStore(store, log, memberDir);
     } catch (IOException | RuntimeException e) {
@@ -113,8 +114,6 @@ public final class RaftMember implements Proposer, MemberState {
       throw e;
     }
     long snapIndex = log.snapshotIndex();
-    this.lastSnapshotIndex = snapIndex;
-    this.snapDir = memberDir.resolve("snap");
     this.membership = Membership.fromSnapshot(log.memory.snapshot().getData());
     if (!membership.members().isEmpty()) {
       // after bootstrap the flags no longer say who the members are; the snapshot (then the log) does
@@ -133,18 +132,31 @@ public final class RaftMember implements Proposer, MemberState {
     RawNode node = new RawNode(config, log.memory);
     RaftLoop[] raftRef = new RaftLoop[1];
     this.apply = new ApplyLoop(new RequestApplier(store), waits, snapIndex, r -> raftRef[0].post(r),
-        this::applyConfChange);
-    this.raft = new RaftLoop(memberId, node, log, apply, leader -> onLeaderChange.run());
+        this::applyConfChange, this.stop);
+    // etcd re-sends an unanswered ReadIndex after 500 ms
+    int readRetryTicks = (int) Math.max(1, 500 / settings.heartbeatMs());
+    this.raft = new RaftLoop(memberId, node, log, apply, waits, readRetryTicks, this.stop,
+        leader -> onLeaderChange.run());
     raftRef[0] = raft;
+    this.snapshots = new SnapshotCoordinator(store, raft, log, membership, memberId, memberDir,
+        settings.snapshotCount(), apply::appliedIndex);
     apply.onApplied(this::afterApply);
     apply.onMemberAttributes(membership::applyAttributes);
-    this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable,
-            () -> store.checkpoint(snapDir.resolve("send-" + System.nanoTime())), raft::reportSnapshot);
+    apply.onSnapshot(snapshots::install);
+    this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable, snapshots::checkpointToSend,
+        raft::reportSnapshot, this::removedByPeer);
+    snapshots.attach(transport);
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
     this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), System::nanoTime);
     this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
+  }
+
+  /** A peer refused this member's traffic because the cluster removed it. */
+  private void removedByPeer() {
+    stop.stop(0, EtcdErrors.MEMBER_REMOVED + " (told by a peer); the data-dir used by this member must be removed",
+        null);
   }
 
   /** On the apply thread: membership first (so the transport can reach a new member), then Raft. */
@@ -161,7 +173,8 @@ public final class RaftMember implements Proposer, MemberState {
       }
     }
     if (membership.isRemoved(memberId)) {
-      LOG.error("this member ({}) was removed from the cluster; it no longer takes part", Long.toHexString(memberId));
+      // etcd: a member that applies its own removal stops (exit status 0) and says its data dir must go
+      stop.stop(0, EtcdErrors.MEMBER_REMOVED + "; the data-dir used by this member must be removed", null);
     }
   }
 
@@ -265,89 +278,41 @@ public final class RaftMember implements Proposer, MemberState {
         store.currentRevision());
   }
 
-  /**
-   * On the apply thread after a batch: wake watchers; every --snapshot-count entries start a snapshot. The
-   * membership and (through the raft inbox) the configuration are taken as of {@code applied}; the store
-   * checkpoint is taken later on the snapshot thread and holds at least that much, which is all a restart needs
-   * (entries the checkpoint already holds are skipped by their consistent index).
-   */
+  /** On the apply thread after a batch: wake watchers, then maybe start a snapshot. */
   private void afterApply() {
     onApplied.run();
-    long applied = apply.appliedIndex();
-    if (applied - lastSnapshotIndex >= settings.snapshotCount() && snapshotInFlight.isDone()) {
-      lastSnapshotIndex = applied;
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      snapshotInFlight = done;
-      com.google.protobuf.ByteString members = membership.toSnapshot();
-      raft.withConfState(cs -> {
-        try {
-          snapshotter.execute(() -> takeSnapshot(applied, cs, members, done));
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-          done.complete(null);
-        }
-      });
-    }
-  }
-
-  /**
-   * On the snapshot thread. The store is flushed first: once its memtables are in fsynced SST files it no longer
-   * needs RocksDB's (unsynced) log nor the raft WAL behind {@code index}, so the WAL may be released behind the
-   * snapshot (the durability argument in docs/architecture.md).
-   */
-  private void takeSnapshot(long index, io.cairn.proto.raftpb.ConfState cs, com.google.protobuf.ByteString members,
-      CompletableFuture<Void> done) {
-    try {
-      long storeIndex = store.consistentIndex();
-      store.flush();
-      Path checkpoint = SnapshotFiles.checkpointDir(snapDir, index);
-      Checkpoints.deleteTree(checkpoint);
-      store.checkpoint(checkpoint);
-      List<io.cairn.proto.serverpb.CheckpointFile> files = Checkpoints.seal(checkpoint);
-      raft.snapshotAt(index, cs, members, checkpoint, storeIndex, files, () -> {
-        try {
-          snapshotter.execute(() -> {
-            try {
-              log.removeUnusedCheckpoints();
-            } catch (IOException | RuntimeException e) {
-              LOG.warn("removing old checkpoints: {}", e.toString());
-            } finally {
-              done.complete(null);
-            }
-          });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-          done.complete(null); // removed at the next start
-        }
-      });
-    } catch (IOException | RuntimeException e) {
-      LOG.error("taking a snapshot at index {} failed; the next one is tried after more entries", index, e);
-      done.complete(null);
-    }
+    snapshots.afterApply();
   }
 
   @Override
   public CompletableFuture<Message> propose(InternalRequest request) {
+    return propose(request, false);
+  }
+
+  @Override
+  public CompletableFuture<Message> proposeAsLeader(InternalRequest request) {
+    return propose(request, true);
+  }
+
+  private CompletableFuture<Message> propose(InternalRequest request, boolean leaderOnly) {
+    if (stopping != null) {
+      return CompletableFuture.failedFuture(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+    }
     // etcd refuses new proposals while the apply backlog exceeds 5000 entries, so neither the raft
     // inbox nor the apply queue grows without bound under overload
     if (raft.commitIndex - apply.appliedIndex() > MAX_APPLY_BACKLOG) {
       return CompletableFuture.failedFuture(io.grpc.Status.RESOURCE_EXHAUSTED
-          .withDescription("etcdserver: too many requests").asRuntimeException());
+          .withDescription(RaftLoop.TOO_MANY_REQUESTS).asRuntimeException());
     }
     long id = ids.next();
     long changesAtStart = raft.leaderChanges;
-    CompletableFuture<Message> f = new CompletableFuture<>();
-    waits.put(id, f);
-    raft.propose(request.toBuilder().setId(id).build().toByteArray());
+    CompletableFuture<Message> f = waits.register(id);
+    raft.propose(id, request.toBuilder().setId(id).build().toByteArray(), leaderOnly);
     // the timeout covers the way to the apply thread, which takes the entry out of `waits`; after that the
     // answer comes with its batch, or (physical compaction) when the history is removed, however long it takes
-    deadlines.after(() -> {
-      CompletableFuture<Message> pending = waits.remove(id);
-      if (pending != null) {
-        pending.completeExceptionally(new TimeoutException());
-      }
-    });
+    deadlines.after(() -> waits.fail(id, new TimeoutException()));
     return f
         .exceptionallyCompose(err -> {
-          waits.remove(id);
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
               ? err.getCause() : err;
           if (cause instanceof TimeoutException) {
@@ -361,6 +326,9 @@ public final class RaftMember implements Proposer, MemberState {
 
   @Override
   public CompletableFuture<Void> readBarrier() {
+    if (stopping != null) {
+      return CompletableFuture.failedFuture(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+    }
     CompletableFuture<Void> f = new CompletableFuture<>();
     raft.readIndex(f);
     return deadlines.track(f)
@@ -422,35 +390,16 @@ public final class RaftMember implements Proposer, MemberState {
   }
 
   /**
-   * A follower's side of a snapshot: on the apply thread (the store's only writer) replace the store
-   * with the leader's checkpoint, then let Raft take the MsgSnap; entries the new store already holds
-   * are skipped by their consistent index when Raft replays them.
+   * A follower's side of a snapshot: the leader's checkpoint arrived whole in {@code checkpoint}. It is installed
+   * only if Raft accepts the MsgSnap (see {@link SnapshotCoordinator}); completes once Raft took or refused it.
    */
-  public CompletableFuture<Void> installSnapshot(io.cairn.proto.raftpb.Message msgSnap, Path checkpoint) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    apply.post(() -> {
-      try {
-        store.restoreFrom(checkpoint);
-        membership.restore(msgSnap.getSnapshot().getData());
-        if (transport != null) {
-          transport.sync(membership.members(), memberId);
-        }
-        // applied = the snapshot's index (the store may hold more; raft replays those entries and the store skips
-        // them by its consistent index), so a local snapshot is never recorded ahead of this configuration
-        long snapIndex = msgSnap.getSnapshot().getMetadata().getIndex();
-        apply.raiseApplied(snapIndex);
-        lastSnapshotIndex = Math.max(lastSnapshotIndex, snapIndex);
-        raft.post(() -> log.noteInstalledStore(store.consistentIndex()));
-        LOG.info("installed a snapshot from {}: store at raft index {}, revision {}",
-            Long.toHexString(msgSnap.getFrom()), store.consistentIndex(), store.currentRevision());
-        raft.step(msgSnap);
-        done.complete(null);
-      } catch (RuntimeException e) {
-        LOG.error("installing a snapshot failed", e);
-        done.completeExceptionally(e);
-      }
-    });
-    return done;
+  public CompletableFuture<Void> receiveSnapshot(io.cairn.proto.raftpb.Message msgSnap, Path checkpoint) {
+    return snapshots.receive(msgSnap, checkpoint);
+  }
+
+  /** Whether {@code id} was removed from the cluster (peers refuse its traffic). */
+  public boolean isRemoved(long id) {
+    return membership.isRemoved(id);
   }
 
   /** A Raft message from a peer's stream. */
@@ -506,7 +455,7 @@ public final class RaftMember implements Proposer, MemberState {
 
   @Override
   public long leaderId() {
-    return raft.leader;
+    return stopping != null ? 0 : raft.leader;
   }
 
   @Override
@@ -520,22 +469,11 @@ public final class RaftMember implements Proposer, MemberState {
     handOffLeadership();
     ticker.cancel(false);
     deadlineSweep.cancel(false);
-    try {
-      // a snapshot under way is finished by the raft thread, which is still running; one cut short
-      // by a crash leaves only a checkpoint no snapshot file names, removed at the next start
-      snapshotInFlight.get(30, TimeUnit.SECONDS);
-      snapshotter.shutdown();
-      snapshotter.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-      LOG.warn("a snapshot did not finish before stopping: {}", e.toString());
-    }
-    snapshotter.shutdownNow();
+    snapshots.close();
     raft.close();
     apply.close();
     readers.shutdown();
-    waits.values().forEach(f -> f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED)));
+    waits.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
     if (transport != null) {
       transport.close();
     }

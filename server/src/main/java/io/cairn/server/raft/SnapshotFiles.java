@@ -52,6 +52,10 @@ final class SnapshotFiles {
     return snapDir.resolve(String.format("%016x%s", index, CHECKPOINT_SUFFIX));
   }
 
+  Path checkpointFor(long index) {
+    return checkpointDir(dir, index);
+  }
+
   Path checkpointOf(SnapshotRecord r) {
     return dir.resolve(r.getCheckpoint());
   }

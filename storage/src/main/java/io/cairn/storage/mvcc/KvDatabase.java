@@ -282,6 +282,9 @@ final class KvDatabase implements AutoCloseable, RowSource {
   }
 
   private long property(ColumnFamilyHandle cf, String name) {
+    // a closed handle would crash the JVM in native code, not throw; callers hold the store's guard, this is the
+    // last line of defence
+    if (closed) throw new IllegalStateException("rocksdb: property " + name + " read on a closed database");
     try {
       return db.getLongProperty(cf, name);
     } catch (RocksDBException e) {
@@ -289,12 +292,15 @@ final class KvDatabase implements AutoCloseable, RowSource {
     }
   }
 
+  private volatile boolean closed;
+
   static IllegalStateException failure(String what, RocksDBException e) {
     return new IllegalStateException("rocksdb: " + what + " failed: " + e.getMessage(), e);
   }
 
   @Override
   public void close() {
+    closed = true;
     // db.close() must run after the column family handles but before the options: order = handles, db, options
     List<AutoCloseable> handlesFirst = new ArrayList<>();
     for (AutoCloseable r : owned) if (r instanceof ColumnFamilyHandle) handlesFirst.add(r);

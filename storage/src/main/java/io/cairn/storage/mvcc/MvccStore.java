@@ -92,6 +92,11 @@ public final class MvccStore implements AutoCloseable {
 
   /** Creates the store in {@code dir} or reopens it; resumes an interrupted compaction in the background. */
   public static MvccStore open(Path dir, StoreOptions options) {
+    try {
+      StoreSwap.recover(dir);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("mvcc: cannot recover an interrupted store swap in " + dir + ": " + e, e);
+    }
     KvDatabase db = KvDatabase.open(dir, options);
     try {
       return new MvccStore(db, options);
@@ -157,7 +162,7 @@ public final class MvccStore implements AutoCloseable {
 
   /** On-disk size of the database (SSTs, WAL, manifest) plus memtables; never 0. */
   public long dbSizeBytes() {
-    return guarded(db::sizeBytes);
+    return guarded(() -> db.sizeBytes()); // db read under the guard: restoreFrom replaces it
   }
 
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
@@ -250,7 +255,7 @@ public final class MvccStore implements AutoCloseable {
 
   /** Every lease, ordered by id as unsigned bytes. */
   public List<LeaseRecord> leases() {
-    return guarded(leases::all);
+    return guarded(() -> leases.all());
   }
 
   /** The keys attached to lease {@code id}, in byte-wise order (empty for an unknown lease). */
@@ -383,11 +388,28 @@ public final class MvccStore implements AutoCloseable {
   }
 
   /**
-   * Replaces this store's contents with a checkpoint made by {@link #checkpoint} on another member
-   * (the follower side of a Raft snapshot). Call on the writer thread; readers wait meanwhile. The
-   * old files are moved aside and deleted only after the new store opened.
+   * Replaces this store's contents with {@code prepared}, a private copy of a checkpoint made by {@link #checkpoint}
+   * (the follower side of a Raft snapshot, or a restart that found the store behind its snapshot). Call on the writer
+   * thread; readers wait meanwhile. A copy that is not ahead of this store (its consistent index at or below this
+   * store's) is refused and deleted: installing it would roll back applied entries. The swap is crash-safe
+   * ({@link StoreSwap}).
+   *
+   * @return whether the store was replaced
    */
-  public void restoreFrom(Path checkpoint) {
+  public boolean restoreFrom(Path prepared) {
+    long incoming;
+    KvDatabase probe = KvDatabase.open(prepared, options);
+    try {
+      incoming = probe.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0);
+    } finally {
+      probe.close();
+    }
+    if (incoming <= consistentIndex.get()) {
+      log.warn("not installing a store at raft index {}: this store is already at {}", incoming,
+          consistentIndex.get());
+      deleteTree(prepared);
+      return false;
+    }
     Lock lock = closeGuard.writeLock();
     lock.lock();
     try {
@@ -395,16 +417,13 @@ public final class MvccStore implements AutoCloseable {
       Path dir = db.dir();
       compactor.close();
       db.close();
-      Path old = dir.resolveSibling(dir.getFileName() + ".replaced-" + System.nanoTime());
+      afterClose.run();
       try {
-        java.nio.file.Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        java.nio.file.Files.move(checkpoint, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir.getParent(),
-            java.nio.file.StandardOpenOption.READ)) {
-          d.force(true);
-        }
+        StoreSwap.swap(dir, prepared);
       } catch (java.io.IOException e) {
-        throw new IllegalStateException("mvcc: cannot move the snapshot into place: " + e.getMessage(), e);
+        // the old store may be gone from its name: this member cannot go on with a store it can name
+        closed = true;
+        throw new IllegalStateException("mvcc: cannot move the snapshot into place: " + e, e);
       }
       KvDatabase fresh = KvDatabase.open(dir, options);
       db = fresh;
@@ -422,11 +441,24 @@ public final class MvccStore implements AutoCloseable {
         l.reset();
         for (LeaseRecord r : leases.all()) l.granted(r);
       });
-      deleteTree(old);
+      return true;
     } finally {
       lock.unlock();
     }
   }
+
+  /** Where a caller prepares a copy for {@link #restoreFrom} (removed at open if a crash left it). */
+  public static Path restoringDir(Path storeDir) {
+    return StoreSwap.sibling(storeDir, StoreSwap.RESTORING);
+  }
+
+  /** Test hook: threads waiting for the store's guard. */
+  int queuedReaders() {
+    return closeGuard.getQueueLength();
+  }
+
+  /** Test hook: runs inside restoreFrom once the old database is closed, with readers held off. */
+  volatile Runnable afterClose = () -> { };
 
   private static void deleteTree(Path dir) {
     try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {

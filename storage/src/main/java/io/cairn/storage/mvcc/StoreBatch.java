@@ -59,6 +59,15 @@ public final class StoreBatch implements AutoCloseable {
     return writes;
   }
 
+  /**
+   * Whether raft entry {@code consistentIndex} is already in the store or staged: staging it again would stage
+   * nothing and answer with the current revision only, which is no answer to give a client.
+   */
+  public boolean holds(long consistentIndex) {
+    if (consistentIndex == 0) return false;
+    return consistentIndex <= (pending ? index : store.consistentIndex());
+  }
+
   public PutResponse put(PutRequest req, long consistentIndex) {
     RequestValidation.validatePut(req);
     return stage(consistentIndex, r -> PutResponse.newBuilder().setHeader(header(r)).build(), w -> {

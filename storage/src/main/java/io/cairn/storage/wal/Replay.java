@@ -12,6 +12,8 @@ final class Replay implements SegmentReader.Visitor {
     byte[] metadata = new byte[0];
     WalHardState hardState = WalHardState.EMPTY;
     WalSnapshot snapshot = WalSnapshot.NONE;
+    /** Every snapshot marker in the surviving segments, oldest first (segment headers repeat the latest). */
+    final ArrayList<WalSnapshot> snapshots = new ArrayList<>();
     /** Live log: contiguous, ascending; superseded suffixes already removed. */
     final ArrayList<WalEntry> entries = new ArrayList<>();
     /** Same definition as {@link Wal#lastIndex()}; segment headers are checked against it. */
@@ -89,6 +91,9 @@ final class Replay implements SegmentReader.Visitor {
 
     private void applySnapshot(WalSnapshot s) {
         snapshot = s;
+        if (!snapshots.contains(s)) {
+            snapshots.add(s);
+        }
         lastIndex = Math.max(lastIndex, s.index());
     }
 

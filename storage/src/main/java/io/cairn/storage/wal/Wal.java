@@ -163,6 +163,19 @@ public final class Wal implements Closeable {
         return replay.contents(fromSnapshotIndex);
     }
 
+    /**
+     * etcd's valid snapshot entries: every snapshot marker the WAL records, oldest first, whose index the recorded
+     * hard state has committed. A snapshot file the WAL does not record (a crash between saving the file and the
+     * marker) must not be loaded. Only available until the first {@link #save}.
+     */
+    public List<WalSnapshot> snapshotMarkers() {
+        if (replay == null) {
+            throw new IllegalStateException("snapshotMarkers is only available between open and the first save");
+        }
+        long commit = replay.hardState.commit();
+        return replay.snapshots.stream().filter(s -> s.index() <= commit).toList();
+    }
+
     /** Group commit without a snapshot marker; see {@link #save(List, WalHardState, WalSnapshot, boolean)}. */
     public void save(List<WalEntry> entries, WalHardState hardState, boolean sync) throws IOException {
         save(entries, hardState, null, sync);

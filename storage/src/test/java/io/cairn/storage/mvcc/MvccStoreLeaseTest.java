@@ -240,11 +240,16 @@ class MvccStoreLeaseTest {
 
   @Test
   void restoringASnapshotResetsTheListenerAndReplaysTheSnapshotsLeases() throws Exception {
-    store.leaseGrant(1, 60, 0);
-    putLease("k", "v", 1);
-    Path snap = store.checkpoint(dir.resolveSibling(dir.getFileName() + "-snap"));
-    store.leaseRevoke(1, 0);
-    store.leaseGrant(2, 30, 0);
+    // the snapshot comes from another member that is ahead (raft index 3): only a store ahead is installed
+    Path otherDir = dir.resolveSibling(dir.getFileName() + "-other");
+    Path snap;
+    try (MvccStore other = MvccStore.open(otherDir, fastOptions())) {
+      other.leaseGrant(1, 60, 1);
+      other.put(putReq("k", "v").setLease(1).build(), 2);
+      other.put(putReq("x", "y").build(), 3);
+      snap = other.checkpoint(dir.resolveSibling(dir.getFileName() + "-snap"));
+    }
+    store.leaseGrant(2, 30, 1);
     List<String> seen = new ArrayList<>();
     store.subscribeLeases(new LeaseListener() {
       @Override
@@ -265,7 +270,7 @@ class MvccStoreLeaseTest {
         seen.add("reset");
       }
     });
-    store.restoreFrom(snap);
+    assertThat(store.restoreFrom(snap)).isTrue();
     assertThat(seen).containsExactly("grant 2", "reset", "grant 1");
     assertThat(store.leases()).containsExactly(new LeaseRecord(1, 60, 0));
     assertThat(keysOf(1)).containsExactly("k");
