@@ -18,6 +18,8 @@ import java.util.Map;
 final class HistoryReader {
   /** Revisions per catch-up batch, as etcd bounds its unsynced batches. */
   static final int MAX_REVISIONS_PER_BATCH = 1000;
+  /** Bytes of keys and values per catch-up batch (about), so large values cannot make one batch exhaust the heap. */
+  static final long MAX_BATCH_BYTES = 4L << 20;
 
   /** Events of revisions [from, next), all at or below the round's current revision. */
   record Batch(List<Event> events, long next) {}
@@ -47,7 +49,11 @@ final class HistoryReader {
   }
 
   private Batch read(long from) {
-    List<Event> all = store.changesSince(from, MAX_REVISIONS_PER_BATCH);
+    List<Event> all = store.changesSince(from, MAX_REVISIONS_PER_BATCH, MAX_BATCH_BYTES);
+    long bytes = 0;
+    for (Event e : all) {
+      bytes += e.getKv().getKey().size() + e.getKv().getValue().size();
+    }
     List<Event> events = new ArrayList<>(all.size());
     long distinct = 0;
     long last = -1;
@@ -62,7 +68,9 @@ final class HistoryReader {
       }
       events.add(e);
     }
-    long next = distinct >= MAX_REVISIONS_PER_BATCH ? last + 1 : roundRev + 1;
+    // a batch cut by count or size resumes after its last revision; otherwise it read up to the round's revision
+    boolean cut = distinct >= MAX_REVISIONS_PER_BATCH || bytes >= MAX_BATCH_BYTES;
+    long next = cut && last >= 0 ? last + 1 : roundRev + 1;
     return new Batch(events, next);
   }
 

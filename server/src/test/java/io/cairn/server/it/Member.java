@@ -176,6 +176,11 @@ final class Member implements AutoCloseable {
     throw new IOException(kind + " did not open its client port in " + timeout + ":\n" + Files.readString(log));
   }
 
+  /** The exit status once the process ended by itself within {@code wait}, or null while it still runs. */
+  Integer awaitExit(Duration wait) throws InterruptedException {
+    return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+  }
+
   /** SIGTERM, as an operator stops it. */
   int stop() throws InterruptedException {
     process.destroy();

@@ -22,23 +22,31 @@ final class ChangeLog {
    * compaction (only possible for a key written twice in the compact revision itself) is skipped.
    */
   static List<Event> read(KvDatabase db, long from, long upTo, int maxRevisions) {
+    return read(db, from, upTo, maxRevisions, 0);
+  }
+
+  /** The same, also ending (at a revision boundary, after at least one revision) once {@code maxBytes} are read. */
+  static List<Event> read(KvDatabase db, long from, long upTo, int maxRevisions, long maxBytes) {
     List<Event> events = new ArrayList<>();
     Snapshot snap = db.snapshot();
     try (ReadOptions ro = new ReadOptions().setSnapshot(snap); RocksIterator it = db.newIterator(db.rev, ro)) {
       long lastRev = Long.MIN_VALUE;
       int revisions = 0;
+      long bytes = 0;
       for (it.seek(KeyCodec.revKey(Math.max(from, 0), 0)); it.isValid(); it.next()) {
         byte[] k = it.key();
         long rev = KeyCodec.revKeyRevision(k);
         if (rev > upTo) break;
         if (rev != lastRev) {
           if (maxRevisions > 0 && revisions == maxRevisions) break;
+          if (maxBytes > 0 && bytes >= maxBytes) break;
           revisions++;
           lastRev = rev;
         }
         byte[] v = it.value();
         ByteString key = ByteString.copyFrom(v, 1, v.length - 1);
         if (v[0] == KeyCodec.KIND_TOMBSTONE) {
+          bytes += key.size();
           events.add(Event.newBuilder()
               .setType(Event.EventType.DELETE)
               .setKv(KeyValue.newBuilder().setKey(key).setModRevision(rev))
@@ -47,10 +55,10 @@ final class ChangeLog {
           byte[] vk = KeyCodec.versionKey(KeyCodec.prefix(key), rev, KeyCodec.revKeySub(k), KeyCodec.KIND_PUT);
           byte[] record = db.get(db.kv, ro, vk);
           if (record == null) continue;
-          events.add(Event.newBuilder()
-              .setType(Event.EventType.PUT)
-              .setKv(VersionRecord.decode(key, rev, record, true))
-              .build());
+          KeyValue kv = VersionRecord.decode(key, rev, record, true);
+          // counted as HistoryReader counts it (key and value), so it can tell a batch cut by size
+          bytes += key.size() + kv.getValue().size();
+          events.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
         }
       }
     } finally {

@@ -130,10 +130,18 @@ public final class MvccStore implements AutoCloseable {
    * @throws MvccException compacted, if {@code fromRevision < compactRevision()}
    */
   public List<Event> changesSince(long fromRevision, int maxRevisions) {
+    return changesSince(fromRevision, maxRevisions, 0);
+  }
+
+  /**
+   * The same, bounded also by size: reading ends at a revision boundary once {@code maxBytes} of keys and values are
+   * read (at least one whole revision is always returned), so one catch-up batch cannot exhaust the heap.
+   */
+  public List<Event> changesSince(long fromRevision, int maxRevisions, long maxBytes) {
     return guarded(() -> {
       long cur = currentRev.get();
       if (fromRevision < compactRevision()) throw MvccException.compacted();
-      List<Event> events = ChangeLog.read(db, fromRevision, cur, maxRevisions);
+      List<Event> events = ChangeLog.read(db, fromRevision, cur, maxRevisions, maxBytes);
       checkNotCompactedMeanwhile(fromRevision);
       return events;
     });
@@ -461,12 +469,13 @@ public final class MvccStore implements AutoCloseable {
   volatile Runnable afterClose = () -> { };
 
   private static void deleteTree(Path dir) {
-    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      StoreSwap.deleteTree(dir);
     } catch (java.io.IOException e) {
-      log.warn("could not remove the replaced store {}: {}", dir, e.getMessage());
+      log.warn("could not remove {}: {}", dir, e.getMessage());
     }
   }
+
 
   /** etcd's Defragment: reclaims the space that deletes and compaction freed. */
   public void defragment() {
