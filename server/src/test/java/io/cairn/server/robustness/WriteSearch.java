@@ -196,6 +196,9 @@ final class WriteSearch {
       if (state.get(d.key()) == null) {
         return w + " deleted " + d.key() + " at revision " + r + ", but " + d.key() + " did not exist then";
       }
+      if (!w.unknown() && w.response().deleted() != 1) {
+        return w + " deleted one key, yet reports " + w.response().deleted();
+      }
       state.delete(d.key());
     } else if (q instanceof Cas c) {
       long mod = state.modRevision(c.key());
