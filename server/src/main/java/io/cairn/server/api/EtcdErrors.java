@@ -23,6 +23,23 @@ public final class EtcdErrors {
   public static final String NOT_CAPABLE = "etcdserver: not capable";
   public static final String BAD_LEADER_TRANSFEREE = "etcdserver: bad leader transferee";
   public static final String MEMBER_NOT_FOUND = "etcdserver: member not found";
+  public static final String BAD_URLS = "etcdserver: given member URLs are invalid";
+  public static final String PEER_URL_EXISTS = "etcdserver: Peer URLs already exists";
+  public static final String NOT_ENOUGH_STARTED =
+      "etcdserver: re-configuration failed due to not enough started members";
+  public static final String TOO_MANY_LEARNERS = "etcdserver: too many learner members in cluster";
+  public static final String NOT_LEARNER = "etcdserver: can only promote a learner member";
+  public static final String LEARNER_NOT_READY =
+      "etcdserver: can only promote a learner member which is in sync with leader";
+  public static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
+  public static final String LEARNER_NOT_SUPPORTED = "etcdserver: rpc not supported for learner";
+  public static final String CLUSTER_ID_MISMATCH = "etcdserver: cluster ID mismatch";
+  public static final String KEY_NOT_PROVIDED = "etcdserver: key is not provided";
+  public static final String LEADER_CHANGED = "etcdserver: leader changed";
+  public static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
+  public static final String TIMEOUT_LEADER_FAIL = "etcdserver: request timed out, possibly due to previous leader failure";
+  public static final String LEADER_TRANSFER_TIMEOUT = "etcdserver: request timed out, leader transfer took too long";
+  public static final String NOT_LEADER = "etcdserver: not leader";
   /** rafthttp's answer to a removed member's traffic, and what a member that applied its own removal logs. */
   public static final String MEMBER_REMOVED = "the member has been permanently removed from the cluster";
 

@@ -16,7 +16,7 @@ import java.util.function.BooleanSupplier;
  * streams included, fails with FailedPrecondition "etcdserver: rpc not supported for learner".
  */
 public final class LearnerInterceptor implements ServerInterceptor {
-  static final String NOT_SUPPORTED = "etcdserver: rpc not supported for learner";
+  static final String NOT_SUPPORTED = EtcdErrors.LEARNER_NOT_SUPPORTED;
 
   private final BooleanSupplier isLearner;
 

@@ -8,7 +8,7 @@ import io.cairn.proto.raftpb.ConfChangeType;
 import io.cairn.proto.serverpb.MemberRecord;
 import io.cairn.server.cluster.ClusterMembers;
 import io.cairn.server.cluster.MemberIds;
-import io.cairn.server.raft.RaftMember;
+import io.cairn.server.cluster.MembershipProposer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
@@ -23,19 +23,19 @@ import java.util.concurrent.TimeUnit;
  * promotion only of a learner in sync with the leader. Each change is one Raft ConfChange.
  */
 public final class MembershipChanges {
-  static final String BAD_URLS = "etcdserver: given member URLs are invalid";
-  static final String PEER_URL_EXISTS = "etcdserver: Peer URLs already exists";
-  static final String NOT_ENOUGH_STARTED = "etcdserver: re-configuration failed due to not enough started members";
-  static final String TOO_MANY_LEARNERS = "etcdserver: too many learner members in cluster";
-  static final String NOT_LEARNER = "etcdserver: can only promote a learner member";
-  static final String LEARNER_NOT_READY = "etcdserver: can only promote a learner member which is in sync with leader";
+  private static final String BAD_URLS = EtcdErrors.BAD_URLS;
+  private static final String PEER_URL_EXISTS = EtcdErrors.PEER_URL_EXISTS;
+  private static final String NOT_ENOUGH_STARTED = EtcdErrors.NOT_ENOUGH_STARTED;
+  private static final String TOO_MANY_LEARNERS = EtcdErrors.TOO_MANY_LEARNERS;
+  private static final String NOT_LEARNER = EtcdErrors.NOT_LEARNER;
+  private static final String LEARNER_NOT_READY = EtcdErrors.LEARNER_NOT_READY;
 
-  private final RaftMember raft;
+  private final MembershipProposer raft;
   private final ClusterMembers members;
   private final String token;
   private final boolean strict;
 
-  public MembershipChanges(RaftMember raft, ClusterMembers members, String token, boolean strictReconfigCheck) {
+  public MembershipChanges(MembershipProposer raft, ClusterMembers members, String token, boolean strictReconfigCheck) {
     this.raft = raft;
     this.members = members;
     this.token = token;

@@ -99,7 +99,7 @@ public final class LockService extends LockGrpc.LockImplBase {
     if (req.getKey().isEmpty()) {
       // etcd's client Delete of an empty key fails this way
       // etcd's lock server passes its in-process client's error through as a plain Go error: Unknown
-      out.onError(io.grpc.Status.UNKNOWN.withDescription("etcdserver: key is not provided").asRuntimeException());
+      out.onError(io.grpc.Status.UNKNOWN.withDescription(io.cairn.server.api.EtcdErrors.KEY_NOT_PROVIDED).asRuntimeException());
       return;
     }
     kv.delete(req.getKey()).whenComplete((d, err) -> Calls.reply(out,

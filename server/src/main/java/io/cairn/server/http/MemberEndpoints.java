@@ -73,7 +73,7 @@ public final class MemberEndpoints implements HttpEndpoints {
       store.range(HEALTH_READ);
       return null;
     } catch (java.util.concurrent.TimeoutException e) {
-      return "etcdserver: request timed out";
+      return io.cairn.server.api.EtcdErrors.TIMEOUT;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
  * that much anyway.
  */
 public final class LocalLeaseRenewer implements LeaseRenewer {
-  public static final String NOT_LEADER = "etcdserver: not leader";
+  public static final String NOT_LEADER = io.cairn.server.api.EtcdErrors.NOT_LEADER;
 
   private final Lessor lessor;
   private final MemberState member;

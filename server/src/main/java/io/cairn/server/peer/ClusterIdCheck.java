@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class ClusterIdCheck implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterIdCheck.class);
   static final Metadata.Key<String> CLUSTER_ID = Metadata.Key.of("cairn-cluster-id", Metadata.ASCII_STRING_MARSHALLER);
-  public static final String MISMATCH = "etcdserver: cluster ID mismatch";
+  public static final String MISMATCH = io.cairn.server.api.EtcdErrors.CLUSTER_ID_MISMATCH;
 
   private final long clusterId;
 

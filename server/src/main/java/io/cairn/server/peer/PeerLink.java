@@ -57,6 +57,9 @@ final class PeerLink implements AutoCloseable {
 
   /** From the raft thread: never blocks. */
   void offer(Message m) {
+    if (PeerFaults.dropTo(peerId)) {
+      return; // a fault campaign's partition: lost on the wire
+    }
     if (!queue.offer(m)) {
       unreachable.accept(peerId);
     }
@@ -81,6 +84,10 @@ final class PeerLink implements AutoCloseable {
           if (!stream.isReady()) {
             broken = true;
             break;
+          }
+          long delay = PeerFaults.delayToMs(peerId);
+          if (delay > 0) {
+            Thread.sleep(delay); // a fault campaign's slow link
           }
           stream.onNext(m);
         }

@@ -54,6 +54,9 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
               .withDescription(io.cairn.server.api.EtcdErrors.MEMBER_REMOVED).asRuntimeException());
           return;
         }
+        if (PeerFaults.dropFrom(m.getFrom())) {
+          return; // a fault campaign's partition
+        }
         toRaft.accept(m);
       }
 

@@ -62,6 +62,9 @@ final class SnapshotSender implements Runnable {
     Path dir = null;
     boolean ok = false;
     try {
+      if (PeerFaults.dropTo(peer)) {
+        throw new IOException("partitioned from the peer (fault injection)");
+      }
       dir = checkpointer.checkpoint();
       ok = send(dir);
     } catch (Exception e) {
@@ -136,6 +139,7 @@ final class SnapshotSender implements Runnable {
           if (cancelled) {
             throw new java.util.concurrent.CancellationException("the sender no longer leads");
           }
+          io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.snapshotDuringSend);
           crc.update(buf, 0, Math.max(n, 0));
           bytes += Math.max(n, 0);
           stream.onNext(SnapshotChunk.newBuilder().setFile(rel).setData(ByteString.copyFrom(buf, 0, Math.max(n, 0))).build());

@@ -7,6 +7,7 @@ import io.cairn.proto.raftpb.ConfChangeV2;
 import io.cairn.proto.raftpb.Entry;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.server.apply.RequestApplier;
+import io.cairn.storage.failpoint.Failpoints;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -200,7 +201,9 @@ final class ApplyLoop implements AutoCloseable {
 
   /** Writes the staged batch, then publishes the applied index, answers the clients and releases reads. */
   private void commit() {
+    Failpoints.hit(Failpoints.Point.applyBeforeCommit);
     applier.commit();
+    Failpoints.hit(Failpoints.Point.applyAfterCommit);
     applied.set(staged);
     for (Answer a : answers) {
       if (a.later() != null) {

@@ -12,6 +12,7 @@ import io.cairn.raft.SoftState;
 import io.cairn.raft.StateRole;
 import io.cairn.server.api.EtcdErrors;
 import io.cairn.server.peer.PeerTransport;
+import io.cairn.storage.failpoint.Failpoints;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -56,8 +57,8 @@ final class RaftLoop implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  static final String LEADER_CHANGED = "etcdserver: leader changed";
-  static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
+  private static final String LEADER_CHANGED = EtcdErrors.LEADER_CHANGED;
+  private static final String TOO_MANY_REQUESTS = EtcdErrors.TOO_MANY_REQUESTS;
 
   // published for other threads
   /** Counts leader changes; a proposal outliving one times out with etcd's "previous leader" message. */
@@ -341,13 +342,18 @@ final class RaftLoop implements AutoCloseable {
     }
     PeerTransport t = transport;
     if (t != null) {
+      if (leader == id) {
+        Failpoints.hit(Failpoints.Point.raftBeforeLeaderSend);
+      }
       t.send(rd.messages()); // may leave before the persist
     }
+    Failpoints.hit(Failpoints.Point.raftBeforeSave);
     if (rd.snapshot() != null) {
       persistWithSnapshot(rd);
     } else {
       log.persist(rd);
     }
+    Failpoints.hit(Failpoints.Point.raftAfterSave);
     if (rd.hardState() != null) {
       term = rd.hardState().getTerm();
       commitIndex = rd.hardState().getCommit();

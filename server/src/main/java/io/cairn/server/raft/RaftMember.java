@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Time comes from the given scheduler and election randomness from the given source, so tests and
  * simulators can drive both.
  */
-public final class RaftMember implements Proposer, MemberState {
+public final class RaftMember implements Proposer, MemberState, io.cairn.server.cluster.MembershipProposer {
   private static final Logger LOG = LoggerFactory.getLogger(RaftMember.class);
 
   /** Settings taken from etcd's flags. */
@@ -69,6 +69,7 @@ public final class RaftMember implements Proposer, MemberState {
   private final Deadlines deadlines;
   private final ScheduledFuture<?> deadlineSweep;
   private final SnapshotCoordinator snapshots;
+  private final LeadershipControl leadership;
   private final MemberStop stop;
   /** Where reads continue once their barrier is released, so they never run on the apply thread. */
   private final java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
@@ -108,7 +109,7 @@ public final class RaftMember implements Proposer, MemberState {
     this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
         metadata, initialMembers, walFsyncNanos, settings.catchUpEntries());
     try {
-      recoverStore(store, log, memberDir);
+      StoreRecovery.recover(store, log, memberDir);
     } catch (IOException | RuntimeException e) {
       log.close();
       throw e;
@@ -135,9 +136,9 @@ public final class RaftMember implements Proposer, MemberState {
         this::applyConfChange, this.stop);
     // etcd re-sends an unanswered ReadIndex after 500 ms
     int readRetryTicks = (int) Math.max(1, 500 / settings.heartbeatMs());
-    this.raft = new RaftLoop(memberId, node, log, apply, waits, readRetryTicks, this.stop,
-        leader -> onLeaderChange.run());
+    this.raft = new RaftLoop(memberId, node, log, apply, waits, readRetryTicks, this.stop, this::leaderChanged);
     raftRef[0] = raft;
+    this.leadership = new LeadershipControl(memberId, raft, scheduler);
     this.snapshots = new SnapshotCoordinator(store, raft, log, membership, memberId, memberDir,
         settings.snapshotCount(), apply::appliedIndex);
     apply.onApplied(this::afterApply);
@@ -151,6 +152,12 @@ public final class RaftMember implements Proposer, MemberState {
         TimeUnit.MILLISECONDS);
     this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), System::nanoTime);
     this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
+  }
+
+  /** On the raft thread: Raft names a new leader (0 for none). */
+  private void leaderChanged(long leader) {
+    leadership.leaderChanged(leader);
+    onLeaderChange.run();
   }
 
   /** A peer refused this member's traffic because the cluster removed it. */
@@ -189,29 +196,36 @@ public final class RaftMember implements Proposer, MemberState {
    * member lists the same. Retried (bounded) until the applied membership shows them.
    */
   public void publishAttributes(String name, List<URI> clientUrls) {
-    Thread t = new Thread(() -> {
-      List<String> urls = clientUrls.stream().map(URI::toString).toList();
-      for (int attempt = 0; attempt < 120 && !closed; attempt++) {
-        MemberRecord self = membership.get(memberId);
-        if (self != null && self.getName().equals(name) && self.getClientUrlsList().equals(urls)) {
-          return;
-        }
-        if (raft.leader != 0 && self != null) {
-          MemberRecord rec = MemberRecord.newBuilder().setId(memberId).setName(name).addAllClientUrls(urls).build();
-          try {
-            propose(InternalRequest.newBuilder().setMemberAttributes(rec).build())
-                .get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-          } catch (Exception e) {
-            LOG.debug("publishing member attributes: {}", e.toString());
-          }
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
-      }
-    }, "cairn-publish");
-    t.setDaemon(true);
-    t.start();
+    List<String> urls = clientUrls.stream().map(URI::toString).toList();
+    MemberRecord rec = MemberRecord.newBuilder().setId(memberId).setName(name).addAllClientUrls(urls).build();
+    publishAttempt(rec, 120);
   }
 
+  /** One attempt every 500 ms on the scheduler (no thread of its own), until the membership shows it. */
+  private void publishAttempt(MemberRecord rec, int attemptsLeft) {
+    MemberRecord self = membership.get(memberId);
+    if (closed || attemptsLeft == 0
+        || self != null && self.getName().equals(rec.getName()) && self.getClientUrlsList().equals(rec.getClientUrlsList())) {
+      return;
+    }
+    CompletableFuture<?> attempt = raft.leader != 0 && self != null
+        ? propose(InternalRequest.newBuilder().setMemberAttributes(rec).build())
+        : CompletableFuture.completedFuture(null);
+    attempt.whenComplete((r, err) -> {
+      if (err != null) {
+        LOG.debug("publishing member attributes: {}", err.toString());
+      }
+      try {
+        if (!closed) {
+          scheduler.schedule(() -> publishAttempt(rec, attemptsLeft - 1), 500, TimeUnit.MILLISECONDS);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // the member is stopping
+      }
+    });
+  }
+
+  @Override
   public Membership membership() {
     return membership;
   }
@@ -220,6 +234,7 @@ public final class RaftMember implements Proposer, MemberState {
    * Proposes a membership change and completes with the membership once it is applied here (or
    * fails after the request timeout).
    */
+  @Override
   public CompletableFuture<List<MemberRecord>> changeMembership(io.cairn.proto.raftpb.ConfChange cc) {
     CompletableFuture<List<MemberRecord>> f = new CompletableFuture<>();
     confWaits.put(cc.getNodeId(), f);
@@ -245,38 +260,14 @@ public final class RaftMember implements Proposer, MemberState {
   }
 
   /** Leader only: the match index of every peer and the leader's last index, for promote checks. */
+  @Override
   public CompletableFuture<io.cairn.raft.Status> raftStatus() {
     CompletableFuture<io.cairn.raft.Status> f = new CompletableFuture<>();
     raft.post(() -> f.complete(raft.status()));
     return f;
   }
 
-  /**
-   * A store that lost writes the restart snapshot holds (its directory deleted, or replaced by an older copy) is
-   * replaced by that snapshot's checkpoint; the WAL after the snapshot then brings it up to date. A store that is
-   * behind and has no checkpoint to come from cannot be repaired: refuse rather than serve a store with a hole.
-   */
-  private static void recoverStore(MvccStore store, DurableLog log, Path memberDir) throws IOException {
-    io.cairn.proto.serverpb.SnapshotRecord rec = log.restartedFrom();
-    if (rec == null || store.consistentIndex() >= rec.getStoreIndex()) {
-      return;
-    }
-    if (rec.getCheckpoint().isEmpty()) {
-      throw new IOException("the store in " + memberDir.resolve("store") + " is at raft index "
-          + store.consistentIndex() + ", behind the snapshot at " + rec.getSnapshot().getMetadata().getIndex()
-          + ", and no checkpoint holds that snapshot: refusing to start");
-    }
-    Path checkpoint = log.checkpointOf(rec);
-    LOG.warn("the store in {} is at raft index {} but snapshot {} holds it through {}: restoring it from {}",
-        memberDir.resolve("store"), store.consistentIndex(), rec.getSnapshot().getMetadata().getIndex(),
-        rec.getStoreIndex(), checkpoint);
-    Path copy = memberDir.resolve("store.restoring");
-    Checkpoints.deleteTree(copy);
-    Checkpoints.copy(checkpoint, copy);
-    store.restoreFrom(copy);
-    LOG.info("store restored from {}: raft index {}, revision {}", checkpoint, store.consistentIndex(),
-        store.currentRevision());
-  }
+
 
   /** On the apply thread after a batch: wake watchers, then maybe start a snapshot. */
   private void afterApply() {
@@ -302,7 +293,7 @@ public final class RaftMember implements Proposer, MemberState {
     // inbox nor the apply queue grows without bound under overload
     if (raft.commitIndex - apply.appliedIndex() > MAX_APPLY_BACKLOG) {
       return CompletableFuture.failedFuture(io.grpc.Status.RESOURCE_EXHAUSTED
-          .withDescription(RaftLoop.TOO_MANY_REQUESTS).asRuntimeException());
+          .withDescription(EtcdErrors.TOO_MANY_REQUESTS).asRuntimeException());
     }
     long id = ids.next();
     long changesAtStart = raft.leaderChanges;
@@ -318,7 +309,7 @@ public final class RaftMember implements Proposer, MemberState {
           if (cause instanceof TimeoutException) {
             // etcd tells a timeout that spanned a leader change apart from a plain one
             cause = EtcdErrors.unavailable(raft.leaderChanges != changesAtStart
-                ? "etcdserver: request timed out, possibly due to previous leader failure" : EtcdErrors.TIMEOUT);
+                ? EtcdErrors.TIMEOUT_LEADER_FAIL : EtcdErrors.TIMEOUT);
           }
           return CompletableFuture.<Message>failedFuture(cause);
         });
@@ -362,7 +353,7 @@ public final class RaftMember implements Proposer, MemberState {
    */
   public CompletableFuture<Void> moveLeader(long target) {
     if (raft.leader != memberId) {
-      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition("etcdserver: not leader"));
+      return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(EtcdErrors.NOT_LEADER));
     }
     if (target == memberId) {
       return CompletableFuture.completedFuture(null);
@@ -372,21 +363,7 @@ public final class RaftMember implements Proposer, MemberState {
     if (transport == null || !transport.knows(target) || transferee == null || transferee.getIsLearner()) {
       return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(EtcdErrors.BAD_LEADER_TRANSFEREE));
     }
-    raft.transferLeader(target);
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeout().toMillis());
-    ScheduledFuture<?>[] poll = new ScheduledFuture<?>[1];
-    poll[0] = scheduler.scheduleAtFixedRate(() -> {
-      if (raft.leader == target) {
-        done.complete(null);
-      } else if (System.nanoTime() > deadline) {
-        done.completeExceptionally(EtcdErrors.unavailable("etcdserver: request timed out, leader transfer took too long"));
-      }
-      if (done.isDone()) {
-        poll[0].cancel(false);
-      }
-    }, 5, 5, TimeUnit.MILLISECONDS);
-    return done;
+    return leadership.moveTo(target, settings.requestTimeout().toMillis());
   }
 
   /**
@@ -412,20 +389,11 @@ public final class RaftMember implements Proposer, MemberState {
     return transport;
   }
 
-  /**
-   * Graceful stop: a leader hands leadership to the most up-to-date voter first and waits (bounded)
-   * until it is gone, so clients see a leader change of milliseconds rather than an election.
-   */
+  /** Graceful stop: a leader with another voter hands leadership over first (bounded). */
   private void handOffLeadership() {
-    if (raft.leader != memberId || membership.members().stream().filter(r -> !r.getIsLearner()).count() < 2) {
-      return;
+    if (membership.members().stream().filter(r -> !r.getIsLearner()).count() >= 2) {
+      leadership.handOff(2 * settings.electionMs());
     }
-    raft.transferToBestPeer();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * settings.electionMs());
-    while (raft.leader == memberId && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-    LOG.info("leadership handed off before stopping: leader is now {}", Long.toHexString(raft.leader));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.cairn.proto.raftpb.Snapshot;
 import io.cairn.proto.serverpb.CheckpointFile;
 import io.cairn.server.cluster.Membership;
 import io.cairn.server.peer.PeerTransport;
+import io.cairn.storage.failpoint.Failpoints;
 import io.cairn.storage.mvcc.MvccStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -90,9 +91,11 @@ final class SnapshotCoordinator implements AutoCloseable {
     Path copy = MvccStore.restoringDir(storeDir);
     boolean replaced;
     try {
+      Failpoints.hit(Failpoints.Point.snapshotBeforeInstall);
       Checkpoints.deleteTree(copy);
       Checkpoints.copy(checkpoint, copy);
       replaced = store.restoreFrom(copy);
+      Failpoints.hit(Failpoints.Point.snapshotAfterInstall);
     } catch (IOException e) {
       throw new IllegalStateException("installing the snapshot at index " + index + " failed: " + e, e);
     }

@@ -17,7 +17,7 @@ import java.util.Map;
 final class WatchStream {
   static final String RANGE_EMPTY = "mvcc: watcher range is empty";
   static final String DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
-  static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
+  static final String COMPACTED = io.cairn.server.api.EtcdErrors.COMPACTED;
 
   private final ServerCallStreamObserver<WatchResponse> out;
   final Map<Long, Watcher> watchers = new LinkedHashMap<>();
@@ -117,6 +117,7 @@ final class WatchStream {
     if (closed) {
       return;
     }
+    io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.watchBeforeSend);
     try {
       out.onNext(r);
     } catch (RuntimeException e) {

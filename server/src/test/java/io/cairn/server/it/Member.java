@@ -76,12 +76,23 @@ final class Member implements AutoCloseable {
     return cluster("cairn", dir, n, extraFlags);
   }
 
+  /** The same, member {@code i} (from 0) with the environment {@code env.apply(i)}. */
+  static List<Member> cairnCluster(Path dir, int n, java.util.function.IntFunction<Map<String, String>> env,
+      String... extraFlags) throws IOException {
+    return cluster("cairn", dir, n, env, extraFlags);
+  }
+
   /** The same with real etcd, for side-by-side figures. */
   static List<Member> etcdCluster(Path dir, int n, String... extraFlags) throws IOException {
     return cluster("etcd", dir, n, extraFlags);
   }
 
   private static List<Member> cluster(String kind, Path dir, int n, String... extraFlags) throws IOException {
+    return cluster(kind, dir, n, i -> Map.of(), extraFlags);
+  }
+
+  private static List<Member> cluster(String kind, Path dir, int n, java.util.function.IntFunction<Map<String, String>> env,
+      String... extraFlags) throws IOException {
     int[] client = new int[n];
     int[] peer = new int[n];
     StringBuilder initial = new StringBuilder();
@@ -104,7 +115,7 @@ final class Member implements AutoCloseable {
           "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
           "--initial-cluster-token", "it-" + kind));
       cmd.addAll(List.of(extraFlags));
-      Member m = new Member(kind, data, cmd, client[i], peer[i], Map.of());
+      Member m = new Member(kind, data, cmd, client[i], peer[i], env.apply(i));
       members.add(m);
     }
     for (Member m : members) {
@@ -179,6 +190,22 @@ final class Member implements AutoCloseable {
   /** The exit status once the process ended by itself within {@code wait}, or null while it still runs. */
   Integer awaitExit(Duration wait) throws InterruptedException {
     return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+  }
+
+  /** SIGSTOP: a pause (a long GC, a frozen VM), resumed by {@link #resume}. */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String sig) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("kill -" + sig + " " + process.pid() + " failed");
+    }
   }
 
   /** SIGTERM, as an operator stops it. */

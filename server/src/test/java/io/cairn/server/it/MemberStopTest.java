@@ -37,15 +37,15 @@ class MemberStopTest {
   }
 
   /**
-   * The data directory on a 96 MiB tmpfs: the WAL pre-allocates its 64 MiB segment, so RocksDB runs out first (or the
-   * next WAL segment cannot be allocated). Either way the member must exit non-zero and say why. Needs root for the
-   * mount, as CI has.
+   * The data directory on a 200 MiB tmpfs: the WAL pre-allocates its 64 MiB segment and RocksDB about 75 MiB for its
+   * log, so writes soon run out of room (in RocksDB, or for the next WAL segment). Either way the member must exit
+   * non-zero and say why. Needs root for the mount, as CI has.
    */
   @Test
   void aFullDiskEndsTheProcessWithANonZeroStatus() throws Exception {
     Path data = dir.resolve("cairn-data");
     Files.createDirectories(data);
-    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", data.toString())
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=200m", "tmpfs", data.toString())
         .redirectErrorStream(true).start();
     assertThat(mount.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(mount.exitValue()).as("mounting a tmpfs (the test runs as root, as CI does): %s",

@@ -92,6 +92,7 @@ final class Compactor implements AutoCloseable {
           for (ByteString key : keys) compactKey(it, key, c, out);
         }
         out.flush();
+        io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.compactBetweenBatches);
         if (!more || last == null) break;
         cursor = Arrays.copyOf(last, last.length + 1); // the immediate successor of the last rev key read
       }

@@ -480,6 +480,7 @@ public final class MvccStore implements AutoCloseable {
   /** etcd's Defragment: reclaims the space that deletes and compaction freed. */
   public void defragment() {
     guarded(() -> {
+      io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.defragBeforeCompact);
       db.compactAll();
       return null;
     });

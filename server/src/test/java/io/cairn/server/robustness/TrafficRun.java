@@ -1,0 +1,243 @@
+package io.cairn.server.robustness;
+
+import io.cairn.server.robustness.History.KV;
+import io.cairn.server.robustness.History.Response;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A campaign's client side: {@code clients} threads sending mixed etcd traffic (puts, deletes, compare-and-swap txns,
+ * linearizable and serializable reads) over the given endpoints, each call recorded; watchers on the key prefix from
+ * the first revision; then the checks. Bounded in operations and time. Clients never retry (jetcd's retries are off):
+ * a retried put could be applied twice, which is the client's doing, not the server's.
+ */
+public final class TrafficRun {
+  /** What a run did and found; {@code problem} is null when every check passed. */
+  public record Result(int operations, int unknownWrites, int watchEvents, String problem) {}
+
+  static final String PREFIX = "k";
+  private static final int KEYS = 12;
+
+  private final List<String> endpoints;
+  private final int clients;
+  private final long seed;
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private final List<Thread> threads = new ArrayList<>();
+  private final List<Client> jetcd = new CopyOnWriteArrayList<>();
+  private final List<List<List<WatchValidator.Event>>> watched = new CopyOnWriteArrayList<>();
+  private History.Log log;
+  private long baseRevision;
+
+  public TrafficRun(List<String> endpointUrls, int clients, long seed) {
+    this.endpoints = List.copyOf(endpointUrls);
+    this.clients = clients;
+    this.seed = seed;
+  }
+
+  private Client client() {
+    Client c = Client.builder().endpoints(endpoints.toArray(String[]::new)).retryMaxAttempts(0)
+        .waitForReady(false).build();
+    jetcd.add(c);
+    return c;
+  }
+
+  /** Starts traffic and watchers; {@code maxOpsPerClient} bounds each client. */
+  public void start(int maxOpsPerClient) throws Exception {
+    Client first = client();
+    baseRevision = first.getKVClient().get(ByteSequence.from(PREFIX, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS)
+        .getHeader().getRevision();
+    log = new History.Log(baseRevision);
+    for (int w = 0; w < 2; w++) {
+      List<List<WatchValidator.Event>> responses = new CopyOnWriteArrayList<>();
+      watched.add(responses);
+      client().getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
+          WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(baseRevision + 1).build(),
+          Watch.listener(r -> {
+            List<WatchValidator.Event> events = new ArrayList<>();
+            for (WatchEvent e : r.getEvents()) {
+              events.add(event(e));
+            }
+            if (!events.isEmpty()) {
+              responses.add(events);
+            }
+          }));
+    }
+    for (int i = 0; i < clients; i++) {
+      int id = i;
+      Recorder rec = new Recorder(client(), log, Duration.ofSeconds(3));
+      Random rnd = new Random(seed * 31 + i);
+      Thread t = new Thread(() -> drive(id, rec, rnd, maxOpsPerClient), "traffic-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  private void drive(int id, Recorder rec, Random rnd, int maxOps) {
+    long[] lastModRev = new long[KEYS];
+    for (int n = 0; n < maxOps && !stop.get(); n++) {
+      int k = rnd.nextInt(KEYS);
+      String key = PREFIX + k;
+      String value = "c" + id + "-" + n;
+      int pick = rnd.nextInt(100);
+      if (pick < 35) {
+        rec.put(id, key, value);
+      } else if (pick < 42) {
+        rec.delete(id, key);
+      } else if (pick < 57) {
+        Response r = rec.cas(id, key, lastModRev[k], value);
+        if (r != null && !r.succeeded()) {
+          lastModRev[k] = r.kvs().isEmpty() ? 0 : r.kvs().get(0).modRevision();
+        }
+      } else {
+        Response r = rec.get(id, key, rnd.nextInt(10) == 0, pick >= 90);
+        if (r != null && !r.kvs().isEmpty()) {
+          lastModRev[k] = r.kvs().get(0).modRevision();
+        }
+      }
+    }
+  }
+
+  /** Stops the clients, reads every key once more through a healthy cluster, and checks everything. */
+  public Result stopAndCheck() throws Exception {
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    // a last linearizable read of every key, so that a lost write shows even if nobody read it during the run
+    Recorder last = new Recorder(client(), log, Duration.ofSeconds(10));
+    Response all = null;
+    for (int attempt = 0; attempt < 20 && all == null; attempt++) {
+      all = last.get(clients, PREFIX, true, false);
+    }
+    History h = log.history();
+    int unknown = (int) h.ops().stream().filter(History.Op::unknown).count();
+    if (all == null) {
+      return done(h.ops().size(), unknown, 0, "the final read of every key never succeeded");
+    }
+    Verdict v = new LinearizabilityChecker().check(h);
+    if (!v.isOk()) {
+      return done(h.ops().size(), unknown, 0, v.toString());
+    }
+    // the committed writes as a watch from the first revision reports them once the cluster is quiet: checked
+    // against the history (every acknowledged write among them), then every live watcher against them
+    long endRev = all.revision();
+    List<WatchValidator.Write> committed = committedWrites(endRev);
+    String missing = acknowledgedMissing(h, committed);
+    if (missing != null) {
+      return done(h.ops().size(), unknown, 0, missing);
+    }
+    WatchValidator wv = new WatchValidator(baseRevision, committed);
+    int events = 0;
+    for (int i = 0; i < watched.size(); i++) {
+      List<List<WatchValidator.Event>> got = upTo(watched.get(i), endRev);
+      events += got.stream().mapToInt(List::size).sum();
+      Verdict wr = wv.validate(new WatchValidator.Watch("watcher-" + i, PREFIX, true, baseRevision + 1, true, got));
+      if (!wr.isOk()) {
+        return done(h.ops().size(), unknown, events, "watcher " + i + ": " + wr);
+      }
+      long lastSeen = got.isEmpty() ? baseRevision : got.get(got.size() - 1).get(0).kv().modRevision();
+      if (committed.stream().anyMatch(w -> w.revision() <= endRev) && lastSeen < committedLast(committed, endRev)) {
+        return done(h.ops().size(), unknown, events, "watcher " + i + " stopped at revision " + lastSeen
+            + " though revision " + committedLast(committed, endRev) + " was committed");
+      }
+    }
+    return done(h.ops().size(), unknown, events, null);
+  }
+
+  private static long committedLast(List<WatchValidator.Write> committed, long endRev) {
+    return committed.stream().mapToLong(WatchValidator.Write::revision).filter(r -> r <= endRev).max().orElse(0);
+  }
+
+  /** Responses up to {@code endRev}, waiting (bounded) for the watchers to get there. */
+  private static List<List<WatchValidator.Event>> upTo(List<List<WatchValidator.Event>> got, long endRev)
+      throws InterruptedException {
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+          .until(() -> !got.isEmpty() && got.get(got.size() - 1).get(0).kv().modRevision() >= endRev);
+    } catch (org.awaitility.core.ConditionTimeoutException behind) {
+      // judged below: a watcher that never got there fails the reliability check
+    }
+    List<List<WatchValidator.Event>> out = new ArrayList<>();
+    for (List<WatchValidator.Event> r : got) {
+      if (r.get(0).kv().modRevision() <= endRev) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  private List<WatchValidator.Write> committedWrites(long endRev) throws Exception {
+    List<WatchValidator.Write> out = new CopyOnWriteArrayList<>();
+    Client c = client();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    try (Watch.Watcher w = c.getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
+        WatchOption.builder().isPrefix(true).withRevision(baseRevision + 1).build(), Watch.listener(r -> {
+          for (WatchEvent e : r.getEvents()) {
+            long rev = e.getKeyValue().getModRevision();
+            if (rev > endRev) {
+              continue;
+            }
+            String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+            out.add(e.getEventType() == WatchEvent.EventType.DELETE ? WatchValidator.Write.delete(rev, key)
+                : WatchValidator.Write.put(rev, key, e.getKeyValue().getValue().toString(StandardCharsets.UTF_8)));
+            if (rev == endRev) {
+              done.countDown();
+            }
+          }
+        }))) {
+      done.await(30, TimeUnit.SECONDS);
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** An acknowledged put or CAS whose value the committed writes lack at its revision. */
+  private static String acknowledgedMissing(History h, List<WatchValidator.Write> committed) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    committed.forEach(w -> seen.add(w.revision() + " " + w.key() + " " + w.value()));
+    for (History.Op op : h.ops()) {
+      if (op.unknown()) {
+        continue;
+      }
+      if (op.request() instanceof History.Put p && !seen.contains(op.response().revision() + " " + p.key() + " "
+          + p.value())) {
+        return "acknowledged write lost: " + op;
+      }
+      if (op.request() instanceof History.Cas c && op.response().succeeded()
+          && !seen.contains(op.response().revision() + " " + c.key() + " " + c.value())) {
+        return "acknowledged write lost: " + op;
+      }
+    }
+    return null;
+  }
+
+  private Result done(int ops, int unknown, int events, String problem) {
+    for (Client c : jetcd) {
+      c.close();
+    }
+    return new Result(ops, unknown, events, problem);
+  }
+
+  private static WatchValidator.Event event(WatchEvent e) {
+    var kv = e.getKeyValue();
+    KV now = new KV(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
+        kv.getModRevision(), kv.getCreateRevision(), kv.getVersion(), kv.getLease());
+    var p = e.getPrevKV();
+    KV prev = p == null || p.getKey() == null || p.getKey().isEmpty() ? null
+        : new KV(p.getKey().toString(StandardCharsets.UTF_8), p.getValue().toString(StandardCharsets.UTF_8),
+            p.getModRevision(), p.getCreateRevision(), p.getVersion(), p.getLease());
+    return new WatchValidator.Event(e.getEventType() == WatchEvent.EventType.DELETE ? WatchValidator.Type.DELETE
+        : WatchValidator.Type.PUT, now, prev);
+  }
+}
