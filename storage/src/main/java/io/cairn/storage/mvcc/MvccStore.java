@@ -436,6 +436,84 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------- hashes
+
+  /**
+   * etcd's HashKV at {@code revision} (0: the current one), equal to etcd's for the same history; see
+   * {@link KvHasher}.
+   *
+   * @throws MvccException compacted below the compact revision (etcd 3.6: the compact revision itself is allowed),
+   *     future revision above the current one
+   */
+  public StoreHash hashKv(long revision) {
+    return hashed(revision, false);
+  }
+
+  /** Maintenance.Hash: the whole store at the current revision; see {@link KvHasher#hashAll}. */
+  public StoreHash hash() {
+    return hashed(0, true);
+  }
+
+  private StoreHash hashed(long revision, boolean all) {
+    return guarded(() -> {
+      while (true) {
+        long cur = currentRev.get();
+        long compact = compactRev.get();
+        if (revision > 0 && revision < compact) throw MvccException.compacted();
+        if (revision > cur) throw MvccException.futureRev();
+        long rev = revision > 0 ? revision : cur;
+        org.rocksdb.Snapshot snap = db.snapshot();
+        try (org.rocksdb.ReadOptions ro = new org.rocksdb.ReadOptions().setSnapshot(snap)) {
+          // a compaction publishes its revision before deleting anything: if it is unchanged now, the snapshot
+          // holds every version above `compact`
+          if (compactRev.get() != compact) continue;
+          int h = all ? KvHasher.hashAll(db, ro, rev, compact) : KvHasher.hashKv(db, ro, rev, compact);
+          return new StoreHash(h, cur, compact, rev);
+        } finally {
+          db.releaseSnapshot(snap);
+        }
+      }
+    });
+  }
+
+  /** Every version the store holds (puts and tombstones, of every key), as etcd's key bucket counts them. */
+  public long historyEntries() {
+    return guarded(() -> {
+      long n = 0;
+      try (RocksIterator it = db.newIterator(db.kv)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) n++;
+      }
+      return n;
+    });
+  }
+
+  /** What a closed store (a checkpoint) is at, read without changing its files. */
+  public static StoreInfo inspect(Path dir) {
+    long[] m = KvDatabase.readMeta(dir, KvDatabase.META_CURRENT_REVISION, KvDatabase.META_COMPACT_SCHEDULED,
+        KvDatabase.META_CONSISTENT_INDEX);
+    return new StoreInfo(m[0] < 0 ? 1 : m[0], m[1], Math.max(m[2], 0));
+  }
+
+  /**
+   * For a store restored from a backup as a new cluster: forgets the raft index it was taken at, so the new
+   * cluster's log, which starts again at index 1, applies to it.
+   */
+  public void resetConsistentIndex() {
+    guarded(() -> {
+      synchronized (writeLock) {
+        try (WriteBatch b = new WriteBatch()) {
+          b.put(db.meta, KvDatabase.META_CONSISTENT_INDEX, KeyCodec.longBytes(0));
+          db.write(b, true);
+        } catch (RocksDBException e) {
+          throw KvDatabase.failure("reset consistent index", e);
+        }
+        consistentIndex.set(0);
+        db.flush();
+        return null;
+      }
+    });
+  }
+
   /** etcd's Defragment: reclaims the space that deletes and compaction freed. */
   public void defragment() {
     guarded(() -> {
