@@ -61,6 +61,9 @@ final class KvHasher {
 
   private void keyHistory(long rev, long compact) {
     crc.update(KEY_BUCKET);
+    if (rev < 0) {
+      return; // etcd hashes no version for a negative revision (every one is above it)
+    }
     if (compact >= 0) {
       for (Version v : keptAtOrBelow(rev, compact)) {
         write(v.rev, v.sub, KeyCodec.isTombstone(v.kvKey), KeyCodec.userKey(v.kvKey), v.kvKey);

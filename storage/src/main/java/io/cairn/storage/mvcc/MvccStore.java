@@ -461,7 +461,7 @@ public final class MvccStore implements AutoCloseable {
         long compact = compactRev.get();
         if (revision > 0 && revision < compact) throw MvccException.compacted();
         if (revision > cur) throw MvccException.futureRev();
-        long rev = revision > 0 ? revision : cur;
+        long rev = revision == 0 ? cur : revision; // etcd passes a negative one on, which matches nothing
         org.rocksdb.Snapshot snap = db.snapshot();
         try (org.rocksdb.ReadOptions ro = new org.rocksdb.ReadOptions().setSnapshot(snap)) {
           // a compaction publishes its revision before deleting anything: if it is unchanged now, the snapshot

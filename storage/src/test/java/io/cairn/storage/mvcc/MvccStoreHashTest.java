@@ -38,6 +38,10 @@ class MvccStoreHashTest {
       assertThat(h.currentRevision()).isEqualTo(1);
       assertThat(h.compactRevision()).isEqualTo(-1);
       assertThat(h.hashRevision()).isEqualTo(1);
+      put(s, "a", "1");
+      // etcd hashes nothing below revision 0 and reports the revision as given
+      assertThat(s.hashKv(-3).hash()).isEqualTo(u32(1084519789L));
+      assertThat(s.hashKv(-3).hashRevision()).isEqualTo(-3);
     }
   }
 
