@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 
 /**
  * etcd's HashKV, bit for bit: CRC-32C of {@code "key"} followed by, in revision order, each version's etcd backend
@@ -33,6 +35,39 @@ final class KvHasher {
   private KvHasher(KvDatabase db, ReadOptions ro) {
     this.db = db;
     this.ro = ro;
+  }
+
+  /**
+   * HashKV at {@code revision} (0: current; {@code all}: the whole-store hash) with the store's current and compact
+   * revisions as of now, under one snapshot; validated as etcd 3.6 does.
+   */
+  static StoreHash hash(KvDatabase db, AtomicLong currentRev, AtomicLong compactRev, long revision, boolean all) {
+    while (true) {
+      long cur = currentRev.get();
+      long compact = compactRev.get();
+      if (revision > 0 && revision < compact) throw MvccException.compacted();
+      if (revision > cur) throw MvccException.futureRev();
+      long rev = revision == 0 ? cur : revision; // etcd passes a negative one on, which matches nothing
+      Snapshot snap = db.snapshot();
+      try (ReadOptions ro = new ReadOptions().setSnapshot(snap)) {
+        // a compaction publishes its revision before deleting anything: if it is unchanged now, the snapshot
+        // holds every version above `compact`
+        if (compactRev.get() != compact) continue;
+        int h = all ? hashAll(db, ro, rev, compact) : hashKv(db, ro, rev, compact);
+        return new StoreHash(h, cur, compact, rev);
+      } finally {
+        db.releaseSnapshot(snap);
+      }
+    }
+  }
+
+  /** The number of kv rows: every version of every key. */
+  static long versions(KvDatabase db) {
+    long n = 0;
+    try (RocksIterator it = db.newIterator(db.kv)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) n++;
+    }
+    return n;
   }
 
   /** HashKV at {@code rev} with compact revision {@code compact} (-1: never), over the snapshot {@code ro} reads. */

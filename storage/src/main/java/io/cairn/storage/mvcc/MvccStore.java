@@ -446,45 +446,17 @@ public final class MvccStore implements AutoCloseable {
    *     future revision above the current one
    */
   public StoreHash hashKv(long revision) {
-    return hashed(revision, false);
+    return guarded(() -> KvHasher.hash(db, currentRev, compactRev, revision, false));
   }
 
   /** Maintenance.Hash: the whole store at the current revision; see {@link KvHasher#hashAll}. */
   public StoreHash hash() {
-    return hashed(0, true);
-  }
-
-  private StoreHash hashed(long revision, boolean all) {
-    return guarded(() -> {
-      while (true) {
-        long cur = currentRev.get();
-        long compact = compactRev.get();
-        if (revision > 0 && revision < compact) throw MvccException.compacted();
-        if (revision > cur) throw MvccException.futureRev();
-        long rev = revision == 0 ? cur : revision; // etcd passes a negative one on, which matches nothing
-        org.rocksdb.Snapshot snap = db.snapshot();
-        try (org.rocksdb.ReadOptions ro = new org.rocksdb.ReadOptions().setSnapshot(snap)) {
-          // a compaction publishes its revision before deleting anything: if it is unchanged now, the snapshot
-          // holds every version above `compact`
-          if (compactRev.get() != compact) continue;
-          int h = all ? KvHasher.hashAll(db, ro, rev, compact) : KvHasher.hashKv(db, ro, rev, compact);
-          return new StoreHash(h, cur, compact, rev);
-        } finally {
-          db.releaseSnapshot(snap);
-        }
-      }
-    });
+    return guarded(() -> KvHasher.hash(db, currentRev, compactRev, 0, true));
   }
 
   /** Every version the store holds (puts and tombstones, of every key), as etcd's key bucket counts them. */
   public long historyEntries() {
-    return guarded(() -> {
-      long n = 0;
-      try (RocksIterator it = db.newIterator(db.kv)) {
-        for (it.seekToFirst(); it.isValid(); it.next()) n++;
-      }
-      return n;
-    });
+    return guarded(() -> KvHasher.versions(db));
   }
 
   /** What a closed store (a checkpoint) is at, read without changing its files. */
