@@ -54,9 +54,12 @@ public final class CairnServer implements AutoCloseable {
   private final PeerListener peerListener;
   private final Leases leases;
   private final ConcurrencyServices concurrency;
+  private final MaintenanceService maintenance;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
-      ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency) {
+      ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency,
+      MaintenanceService maintenance) {
+    this.maintenance = maintenance;
     this.leases = leases;
     this.concurrency = concurrency;
     this.scheduler = scheduler;
@@ -136,9 +139,14 @@ public final class CairnServer implements AutoCloseable {
       concurrency.wake();
     });
 
+    // a backup's checkpoint goes beside the snapshots' (hard links need the same file system); "send-" ones left by
+    // a crash are removed at the next start
+    Path snapDir = memberDir.resolve("snap");
+    MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
+        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())));
     List<BindableService> services = List.of(
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
-        new MaintenanceService(store, member, headers, cfg.quotaBackendBytes, member::moveLeader),
+        maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck),
             member::readBarrier),
@@ -165,6 +173,7 @@ public final class CairnServer implements AutoCloseable {
     try {
       listener.start();
     } catch (IOException e) {
+      maintenance.close();
       concurrency.close();
       leases.close();
       watchHub.close();
@@ -175,11 +184,12 @@ public final class CairnServer implements AutoCloseable {
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
-    return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency);
+    return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
+        maintenance);
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
-  static List<io.cairn.proto.serverpb.MemberRecord> bootstrapRecords(ServerConfig cfg) {
+  public static List<io.cairn.proto.serverpb.MemberRecord> bootstrapRecords(ServerConfig cfg) {
     List<io.cairn.proto.serverpb.MemberRecord> out = new java.util.ArrayList<>();
     cfg.initialCluster.forEach((name, urls) -> out.add(io.cairn.proto.serverpb.MemberRecord.newBuilder()
         .setId(MemberIds.memberId(urls, cfg.initialClusterToken)).setName(name)
@@ -201,7 +211,7 @@ public final class CairnServer implements AutoCloseable {
   }
 
   /** etcd's bootstrap ids: this member from its advertised peer URLs, the cluster from every initial member. */
-  static MemberIdentity derive(ServerConfig cfg) {
+  public static MemberIdentity derive(ServerConfig cfg) {
     long self = MemberIds.memberId(cfg.initialAdvertisePeerUrls, cfg.initialClusterToken);
     long[] all = cfg.initialCluster.values().stream()
         .mapToLong(urls -> MemberIds.memberId(urls, cfg.initialClusterToken)).toArray();
@@ -222,6 +232,7 @@ public final class CairnServer implements AutoCloseable {
   public void close() {
     LOG.info("stopping");
     listener.close();
+    maintenance.close();
     concurrency.close();
     leases.close();
     watchHub.close();

@@ -8,7 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@code cairn} command: etcd's flags and ETCD_* variables in, a running member out; SIGTERM stops it cleanly. */
+/**
+ * The {@code cairn} command: etcd's flags and ETCD_* variables in, a running member out; SIGTERM stops it cleanly.
+ * {@code cairn snapshot ...} runs the offline backup tools instead.
+ */
 public final class Main {
   /** Held so the configured level sticks: java.util.logging keeps loggers only weakly. */
   private static final java.util.logging.Logger GRPC_NETTY_LOG = java.util.logging.Logger.getLogger("io.grpc.netty");
@@ -16,6 +19,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("snapshot")) {
+      // offline tools (etcdutl's snapshot status/restore): quiet logs, an exit code
+      setLogLevel("warn");
+      System.exit(io.cairn.server.backup.SnapshotCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+          System.out, System.err));
+      return;
+    }
     FlagParser.Parsed parsed;
     try {
       parsed = FlagParser.parse(args, System.getenv(), w -> System.err.println("cairn: " + w));

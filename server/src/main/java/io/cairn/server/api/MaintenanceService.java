@@ -4,18 +4,28 @@ import io.cairn.proto.etcdserverpb.AlarmRequest;
 import io.cairn.proto.etcdserverpb.AlarmResponse;
 import io.cairn.proto.etcdserverpb.DefragmentRequest;
 import io.cairn.proto.etcdserverpb.DefragmentResponse;
+import io.cairn.proto.etcdserverpb.HashKVRequest;
+import io.cairn.proto.etcdserverpb.HashKVResponse;
+import io.cairn.proto.etcdserverpb.HashRequest;
+import io.cairn.proto.etcdserverpb.HashResponse;
 import io.cairn.proto.etcdserverpb.MaintenanceGrpc;
 import io.cairn.proto.etcdserverpb.MoveLeaderRequest;
 import io.cairn.proto.etcdserverpb.MoveLeaderResponse;
+import io.cairn.proto.etcdserverpb.SnapshotRequest;
+import io.cairn.proto.etcdserverpb.SnapshotResponse;
 import io.cairn.proto.etcdserverpb.StatusRequest;
 import io.cairn.proto.etcdserverpb.StatusResponse;
 import io.cairn.server.Versions;
+import io.cairn.server.backup.BackupSource;
 import io.cairn.storage.mvcc.MvccStore;
+import io.cairn.storage.mvcc.StoreHash;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * Maintenance: Status, Alarm, Defragment and MoveLeader. Hash, HashKV, Snapshot and Downgrade answer
- * UNIMPLEMENTED (inherited) until they are built.
+ * Maintenance: Status, Alarm, Defragment, MoveLeader, Hash, HashKV and Snapshot. Downgrade answers UNIMPLEMENTED
+ * (inherited) until it is built. Hashes and snapshots read the whole store: they run on their own threads, never on
+ * gRPC's, the raft or the apply thread.
  */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   /** etcd's default backend quota when --quota-backend-bytes is 0. */
@@ -26,6 +36,12 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final Headers headers;
   private final long quotaBytes;
   private final LeaderMover mover;
+  private final java.util.concurrent.Callable<java.nio.file.Path> checkpoints;
+  private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "cairn-maintenance");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** Moves leadership to another member; completes when it leads or fails with etcd's error. */
   @FunctionalInterface
@@ -33,9 +49,11 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     java.util.concurrent.CompletableFuture<Void> move(long target);
   }
 
+  /** {@code checkpoints} takes a checkpoint of the store into a new directory and returns it (for Snapshot). */
   public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes,
-      LeaderMover mover) {
+      LeaderMover mover, java.util.concurrent.Callable<java.nio.file.Path> checkpoints) {
     this.mover = mover;
+    this.checkpoints = checkpoints;
     this.store = store;
     this.member = member;
     this.headers = headers;
@@ -93,5 +111,44 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
         out.onCompleted();
       }
     });
+  }
+
+  @Override
+  public void hash(HashRequest req, StreamObserver<HashResponse> out) {
+    work.execute(() -> {
+      try {
+        StoreHash h = store.hash();
+        out.onNext(HashResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash()).build());
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        out.onError(EtcdErrors.toStatus(e));
+      }
+    });
+  }
+
+  @Override
+  public void hashKV(HashKVRequest req, StreamObserver<HashKVResponse> out) {
+    work.execute(() -> {
+      try {
+        StoreHash h = store.hashKv(req.getRevision());
+        // etcd: header.revision = current revision; compact_revision = -1 if never compacted
+        out.onNext(HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
+            .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build());
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        out.onError(EtcdErrors.toStatus(e));
+      }
+    });
+  }
+
+  @Override
+  public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
+    SnapshotStream.start((ServerCallStreamObserver<SnapshotResponse>) out, work,
+        () -> BackupSource.open(checkpoints.call()));
+  }
+
+  /** Stops the hash and snapshot threads (a download under way is cut off). */
+  public void close() {
+    work.shutdownNow();
   }
 }

@@ -144,6 +144,7 @@ public final class FlagParser {
   /** etcd-style usage text. */
   public static String usage() {
     StringBuilder sb = new StringBuilder("Usage:\n\n  cairn [flags]\n    Start a Cairn member (etcd v3 API compatible).\n\n"
+        + "  cairn snapshot status|restore ...\n    Inspect or restore a backup file (see 'cairn snapshot --help').\n\n"
         + "  cairn --version\n    Show the version of cairn.\n\n  cairn -h | --help\n    Show the help information about cairn.\n\n");
     sb.append("Flags (each also settable as ETCD_<FLAG_NAME>):\n");
     for (Flag f : FlagTable.FLAGS) {

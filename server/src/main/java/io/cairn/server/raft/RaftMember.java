@@ -17,7 +17,6 @@ import io.cairn.server.cluster.Membership;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -100,7 +99,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
       }
     };
     this.ids = new RequestIds(memberId, System.currentTimeMillis());
-    byte[] metadata = ByteBuffer.allocate(16).putLong(memberId).putLong(clusterId).array();
+    byte[] metadata = LogBootstrap.walMetadata(memberId, clusterId);
     if (!io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal")) && store.consistentIndex() > 0) {
       // bootstrapping a fresh log over a store that already applied entries would re-number history
       throw new IOException("the store holds data up to raft index " + store.consistentIndex()

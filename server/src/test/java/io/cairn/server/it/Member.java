@@ -124,6 +124,22 @@ final class Member implements AutoCloseable {
     return members;
   }
 
+  /**
+   * A Cairn member named {@code name} with its data in {@code data} on the given ports, alone in its cluster (e.g. one
+   * made by {@code cairn snapshot restore} with the same name and peer URL).
+   */
+  static Member cairnAt(Path data, String name, int client, int peer, String... extra) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar",
+        System.getProperty("cairn.jar", "target/cairn.jar"), "--name", name, "--data-dir", data.toString(),
+        "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls", "http://127.0.0.1:" + client,
+        "--listen-peer-urls", "http://127.0.0.1:" + peer, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
+        "--initial-cluster", name + "=http://127.0.0.1:" + peer));
+    cmd.addAll(List.of(extra));
+    Member m = new Member("cairn", data, cmd, client, peer, Map.of());
+    m.startProcess();
+    return m;
+  }
+
   private static Member start(String kind, Path dir, List<String> cmd, Map<String, String> env, String... extra)
       throws IOException {
     int client = Ports.free();

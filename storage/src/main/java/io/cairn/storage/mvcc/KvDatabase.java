@@ -161,6 +161,36 @@ final class KvDatabase implements AutoCloseable, RowSource {
     }
   }
 
+  /**
+   * Meta values of a closed database (-1 when absent), opened read-only so its files stay as they are (a checkpoint
+   * still being sent, say).
+   */
+  static long[] readMeta(Path dir, byte[]... keys) {
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (org.rocksdb.Options listOpts = new org.rocksdb.Options(); DBOptions o = new DBOptions();
+        ColumnFamilyOptions cfo = new ColumnFamilyOptions()) {
+      List<byte[]> names = RocksDB.listColumnFamilies(listOpts, dir.toString());
+      List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+      for (byte[] n : names) cfs.add(new ColumnFamilyDescriptor(n, cfo));
+      try (RocksDB ro = RocksDB.openReadOnly(o, dir.toString(), cfs, handles)) {
+        long[] out = new long[keys.length];
+        java.util.Arrays.fill(out, -1);
+        for (int i = 0; i < names.size(); i++) {
+          if (!java.util.Arrays.equals(names.get(i), CF_META)) continue;
+          for (int k = 0; k < keys.length; k++) {
+            byte[] v = ro.get(handles.get(i), keys[k]);
+            if (v != null) out[k] = KeyCodec.getLong(v, 0);
+          }
+        }
+        return out;
+      } finally {
+        handles.forEach(ColumnFamilyHandle::close);
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("rocksdb: cannot read " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   Path dir() {
     return dir;
   }

@@ -476,6 +476,55 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------- hashes
+
+  /**
+   * etcd's HashKV at {@code revision} (0: the current one), equal to etcd's for the same history; see
+   * {@link KvHasher}.
+   *
+   * @throws MvccException compacted below the compact revision (etcd 3.6: the compact revision itself is allowed),
+   *     future revision above the current one
+   */
+  public StoreHash hashKv(long revision) {
+    return guarded(() -> KvHasher.hash(db, currentRev, compactRev, revision, false));
+  }
+
+  /** Maintenance.Hash: the whole store at the current revision; see {@link KvHasher#hashAll}. */
+  public StoreHash hash() {
+    return guarded(() -> KvHasher.hash(db, currentRev, compactRev, 0, true));
+  }
+
+  /** Every version the store holds (puts and tombstones, of every key), as etcd's key bucket counts them. */
+  public long historyEntries() {
+    return guarded(() -> KvHasher.versions(db));
+  }
+
+  /** What a closed store (a checkpoint) is at, read without changing its files. */
+  public static StoreInfo inspect(Path dir) {
+    long[] m = KvDatabase.readMeta(dir, KvDatabase.META_CURRENT_REVISION, KvDatabase.META_COMPACT_SCHEDULED,
+        KvDatabase.META_CONSISTENT_INDEX);
+    return new StoreInfo(m[0] < 0 ? 1 : m[0], m[1], Math.max(m[2], 0));
+  }
+
+  /**
+   * For a store restored from a backup as a new cluster: forgets the raft index it was taken at, so the new
+   * cluster's log, which starts again at index 1, applies to it.
+   */
+  public void resetConsistentIndex() {
+    guarded(() -> {
+      synchronized (writeLock) {
+        try (WriteBatch b = new WriteBatch()) {
+          b.put(db.meta, KvDatabase.META_CONSISTENT_INDEX, KeyCodec.longBytes(0));
+          db.write(b, true);
+        } catch (RocksDBException e) {
+          throw KvDatabase.failure("reset consistent index", e);
+        }
+        consistentIndex.set(0);
+        db.flush();
+        return null;
+      }
+    });
+  }
 
   /** etcd's Defragment: reclaims the space that deletes and compaction freed. */
   public void defragment() {
