@@ -73,10 +73,11 @@ public final class CairnServer implements AutoCloseable {
   public static CairnServer start(ServerConfig cfg) throws IOException {
     Path memberDir = cfg.dataDir.resolve("member");
     Files.createDirectories(memberDir);
+    ClusterJoin.Discovery joined = null;
     boolean joining = cfg.initialClusterState.equals("existing")
         && !io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
     MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir,
-        joining ? ClusterJoin.discover(cfg) : derive(cfg));
+        joining ? (joined = ClusterJoin.discover(cfg)).identity() : derive(cfg));
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
@@ -95,7 +96,8 @@ public final class CairnServer implements AutoCloseable {
     RaftMember member;
     try {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
-          joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()),
+          joining ? List.of() : bootstrapRecords(cfg),
+          joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()),
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),

@@ -21,7 +21,14 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterJoin {
   private ClusterJoin() {}
 
-  public static MemberIdentity discover(ServerConfig cfg) throws IOException {
+  /**
+   * Who this member is, and the other members' ids and peer URLs as the cluster knows them: a joining member must
+   * reach its peers under their real ids (derived from the cluster's own --initial-cluster-token, which `member add`
+   * does not print), or its answers to the leader go nowhere.
+   */
+  public record Discovery(MemberIdentity identity, Map<Long, URI> peers) {}
+
+  public static Discovery discover(ServerConfig cfg) throws IOException {
     List<String> mine = cfg.initialAdvertisePeerUrls.stream().map(URI::toString).sorted().toList();
     String lastError = "no other member in --initial-cluster";
     for (Map.Entry<String, List<URI>> e : cfg.initialCluster.entrySet()) {
@@ -35,7 +42,13 @@ public final class ClusterJoin {
               .members(MembersRequest.getDefaultInstance());
           for (MemberRecord r : m.getMembersList()) {
             if (r.getPeerUrlsList().stream().sorted().toList().equals(mine)) {
-              return new MemberIdentity(r.getId(), m.getClusterId());
+              Map<Long, URI> peers = new java.util.LinkedHashMap<>();
+              for (MemberRecord o : m.getMembersList()) {
+                if (o.getId() != r.getId() && o.getPeerUrlsCount() > 0) {
+                  peers.put(o.getId(), URI.create(o.getPeerUrls(0)));
+                }
+              }
+              return new Discovery(new MemberIdentity(r.getId(), m.getClusterId()), peers);
             }
           }
           throw new IOException("error validating peerURLs: member with peer URLs " + mine

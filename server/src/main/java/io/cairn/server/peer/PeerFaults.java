@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * drop-to 8e9e05c52164694d        raft messages and snapshots to that member are lost
  * drop-from 8e9e05c52164694d      raft messages from that member are ignored
  * delay-to 8e9e05c52164694d 200   each message to that member waits 200 ms first (a slow link)
+ * powerloss                       this member loses power: unsynced writes are dropped and it halts
  * </pre>
  *
  * Both sides of a symmetric partition drop; a one-way partition is one rule on one member.
@@ -85,6 +86,9 @@ public final class PeerFaults {
       Set<Long> dropFrom = new HashSet<>();
       Map<Long, Long> delay = new HashMap<>();
       for (String line : Files.readAllLines(FILE)) {
+        if (line.trim().equals("powerloss")) {
+          io.cairn.storage.failpoint.Failpoints.powerLoss(); // does not return
+        }
         String[] f = line.trim().split("\\s+");
         if (f.length < 2) {
           continue;

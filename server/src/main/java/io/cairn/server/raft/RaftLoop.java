@@ -46,6 +46,8 @@ final class RaftLoop implements AutoCloseable {
   private final Listener listener;
   private final RequestWaits waits;
   private final MemberStop stop;
+  /** Asks for a snapshot of everything applied (set before start). */
+  private volatile Runnable snapshotNeeded = () -> { };
   /** Null for a lone member; set before start. */
   private volatile PeerTransport transport;
   private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
@@ -105,6 +107,10 @@ final class RaftLoop implements AutoCloseable {
     this.confState = log.memory.snapshot().getMetadata().getConfState();
     this.thread = new Thread(this::run, "cairn-raft");
     this.thread.setDaemon(true);
+  }
+
+  void onSnapshotNeeded(Runnable r) {
+    snapshotNeeded = r;
   }
 
   void start(PeerTransport transport) {
@@ -345,7 +351,7 @@ final class RaftLoop implements AutoCloseable {
       if (leader == id) {
         Failpoints.hit(Failpoints.Point.raftBeforeLeaderSend);
       }
-      t.send(rd.messages()); // may leave before the persist
+      t.send(withoutUnusableSnapshots(rd.messages())); // may leave before the persist
     }
     Failpoints.hit(Failpoints.Point.raftBeforeSave);
     if (rd.snapshot() != null) {
@@ -371,6 +377,36 @@ final class RaftLoop implements AutoCloseable {
       }
     }
     node.advance();
+  }
+
+  /**
+   * A snapshot whose configuration does not hold its recipient (a member added after the newest snapshot) would be
+   * refused by the recipient's Raft, as etcd's refuses it. Such a message is not sent: Raft hears the snapshot
+   * failed (and retries later), and a fresh snapshot, holding the current configuration, is asked for.
+   */
+  private List<Message> withoutUnusableSnapshots(List<Message> messages) {
+    List<Message> out = null;
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      if (m.getType() == io.cairn.proto.raftpb.MessageType.MSG_SNAP && !holds(m.getSnapshot().getMetadata()
+          .getConfState(), m.getTo())) {
+        if (out == null) {
+          out = new java.util.ArrayList<>(messages.subList(0, i));
+        }
+        LOG.info("the newest snapshot (index {}) predates member {}: taking a new one to send",
+            m.getSnapshot().getMetadata().getIndex(), Long.toHexString(m.getTo()));
+        reportSnapshot(m.getTo(), false); // after this Ready is handled
+        snapshotNeeded.run();
+      } else if (out != null) {
+        out.add(m);
+      }
+    }
+    return out == null ? messages : out;
+  }
+
+  private static boolean holds(ConfState cs, long member) {
+    return cs.getVotersList().contains(member) || cs.getLearnersList().contains(member)
+        || cs.getVotersOutgoingList().contains(member) || cs.getLearnersNextList().contains(member);
   }
 
   /**

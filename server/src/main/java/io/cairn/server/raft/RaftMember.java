@@ -146,6 +146,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable, snapshots::checkpointToSend,
         raft::reportSnapshot, this::removedByPeer);
     snapshots.attach(transport);
+    raft.onSnapshotNeeded(() -> apply.post(snapshots::snapshotNow));
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);

@@ -117,8 +117,19 @@ final class SnapshotCoordinator implements AutoCloseable {
    * holds are skipped by their consistent index).
    */
   void afterApply() {
+    if (appliedIndex.getAsLong() - lastSnapshotIndex >= snapshotCount) {
+      snapshotNow();
+    }
+  }
+
+  /**
+   * On the apply thread: a snapshot of everything applied, now (unless one is under way or nothing was applied since
+   * the last). The leader asks for one when a member it must send a snapshot to is not in the newest snapshot's
+   * configuration (a member added since): Raft on that member would rightly refuse it.
+   */
+  void snapshotNow() {
     long applied = appliedIndex.getAsLong();
-    if (applied - lastSnapshotIndex < snapshotCount || !inFlight.isDone()) {
+    if (applied <= lastSnapshotIndex || !inFlight.isDone()) {
       return;
     }
     lastSnapshotIndex = applied;

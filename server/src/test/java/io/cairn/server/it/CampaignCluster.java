@@ -20,21 +20,24 @@ import org.awaitility.Awaitility;
  */
 final class CampaignCluster implements AutoCloseable {
   final List<Member> members;
+  private final Path dir;
+  private int added;
   private final List<Path> faultFiles = new ArrayList<>();
   private final Map<String, String> idByName = new HashMap<>();
 
   CampaignCluster(Path dir, int n, Map<Integer, String> failpoints, String... flags) throws IOException {
+    this.dir = dir;
     for (int i = 0; i < n; i++) {
       faultFiles.add(dir.resolve("faults-m" + (i + 1)));
     }
-    members = Member.cairnCluster(dir, n, i -> {
+    members = new ArrayList<>(Member.cairnCluster(dir, n, i -> {
       Map<String, String> env = new HashMap<>();
       env.put("CAIRN_PEER_FAULTS_FILE", faultFiles.get(i).toString());
       if (failpoints.containsKey(i)) {
         env.put("CAIRN_FAILPOINTS", failpoints.get(i));
       }
       return env;
-    }, flags);
+    }, flags));
     ClusterTest.awaitLeader(members);
     for (String line : new Etcdctl(ClusterTest.endpoints(members)).run("member", "list").ok().out().split("\n")) {
       String[] f = line.split(", ");
@@ -91,6 +94,17 @@ final class CampaignCluster implements AutoCloseable {
     Files.writeString(faultFiles.get(i), others(i, "delay-to").replace("\n", " " + ms + "\n"));
   }
 
+  /** The given members lose power at (nearly) the same moment: their unsynced writes are gone; restarted after. */
+  void powerLoss(List<Integer> which) throws Exception {
+    for (int i : which) {
+      Files.writeString(faultFiles.get(i), "powerloss\n");
+    }
+    for (int i : which) {
+      assertThat(members.get(i).awaitExit(Duration.ofSeconds(30))).as("member %d lost power", i).isNotNull();
+    }
+    heal();
+  }
+
   void heal() throws IOException {
     for (Path f : faultFiles) {
       Files.writeString(f, "");
@@ -105,6 +119,33 @@ final class CampaignCluster implements AutoCloseable {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * etcd's member replacement under load: member {@code i} is removed (it must stop by itself, status 0), then a new
+   * member is added in its place and started as `member add` says; it takes index {@code i}.
+   */
+  void replace(int i) throws Exception {
+    Member old = members.get(i);
+    List<Member> others = new ArrayList<>(members);
+    others.remove(i);
+    Etcdctl ctl = new Etcdctl(ClusterTest.endpoints(others));
+    ctl.run("member", "remove", id(i)).ok();
+    Integer status = old.awaitExit(Duration.ofSeconds(30));
+    assertThat(status).as("a removed member stops with status 0:%n%s", old.logText()).isEqualTo(0);
+    String name = "n" + (++added);
+    int peer = Ports.free();
+    String out = ctl.run("member", "add", name, "--peer-urls=http://127.0.0.1:" + peer).ok().out();
+    Path faults = dir.resolve("faults-" + name);
+    faultFiles.set(i, faults);
+    Member fresh = Member.joinFromMemberAdd(dir, out, peer, Map.of("CAIRN_PEER_FAULTS_FILE", faults.toString()));
+    members.set(i, fresh);
+    for (String line : ctl.run("member", "list").ok().out().split("\n")) {
+      String[] f = line.split(", ");
+      if (f.length > 2 && f[2].equals(name)) {
+        idByName.put("m" + (i + 1), f[0]);
+      }
+    }
   }
 
   /** Restarts every member that is not running (killed, or halted by a failpoint). */

@@ -43,6 +43,7 @@ final class Member implements AutoCloseable {
   }
 
   static Member cairn(Path dir, Map<String, String> env, String... extraFlags) throws IOException {
+    requireIntegrationPhase();
     String jar = System.getProperty("cairn.jar", "target/cairn.jar");
     if (!new File(jar).isFile()) {
       throw new IllegalStateException("cairn.jar not built at " + jar + " (run mvn package first)");
@@ -61,11 +62,44 @@ final class Member implements AutoCloseable {
 
   /** A Cairn member configured only through ETCD_* variables (as `etcdctl member add` prints them). */
   static Member cairnWithEnvOnly(Path dir, Map<String, String> env, int clientPort, int peerPort) throws IOException {
+    requireIntegrationPhase();
     List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar",
         System.getProperty("cairn.jar", "target/cairn.jar")));
     Member m = new Member("cairn", dir.resolve(env.getOrDefault("ETCD_NAME", "joined")), cmd, clientPort, peerPort, env);
     m.startProcess();
     return m;
+  }
+
+  /**
+   * Integration tests run in the integration-test phase, against the jar just packaged (its path is passed as
+   * cairn.jar). Selected with -Dtest they would also run in the test phase, against whatever jar an earlier build
+   * left: skipped there.
+   */
+  static void requireIntegrationPhase() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("cairn.jar") != null,
+        "runs in the integration-test phase, against the jar this build packaged");
+  }
+
+  /** Starts a member from the ETCD_* lines `etcdctl member add` printed, plus its own URLs and {@code extraEnv}. */
+  static Member joinFromMemberAdd(Path dir, String addOutput, int peerPort, Map<String, String> extraEnv)
+      throws IOException {
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(ETCD_[A-Z_]+)=\"([^\"]*)\"").matcher(addOutput);
+    while (m.find()) {
+      env.put(m.group(1), m.group(2));
+    }
+    for (String k : List.of("ETCD_NAME", "ETCD_INITIAL_CLUSTER", "ETCD_INITIAL_ADVERTISE_PEER_URLS",
+        "ETCD_INITIAL_CLUSTER_STATE")) {
+      if (!env.containsKey(k)) {
+        throw new IllegalStateException("member add printed no " + k + ":\n" + addOutput);
+      }
+    }
+    int client = Ports.free();
+    env.put("ETCD_LISTEN_PEER_URLS", "http://127.0.0.1:" + peerPort);
+    env.put("ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:" + client);
+    env.put("ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:" + client);
+    env.put("ETCD_DATA_DIR", dir.resolve(env.get("ETCD_NAME")).toString());
+    return cairnWithEnvOnly(dir, env, client, peerPort);
   }
 
   /**
@@ -93,6 +127,9 @@ final class Member implements AutoCloseable {
 
   private static List<Member> cluster(String kind, Path dir, int n, java.util.function.IntFunction<Map<String, String>> env,
       String... extraFlags) throws IOException {
+    if (kind.equals("cairn")) {
+      requireIntegrationPhase();
+    }
     int[] client = new int[n];
     int[] peer = new int[n];
     StringBuilder initial = new StringBuilder();

@@ -34,19 +34,7 @@ class MembershipTest {
 
   /** Starts a member from the ETCD_* lines `etcdctl member add` printed, plus its own client URL. */
   Member startFromMemberAddOutput(String addOutput, int peerPort) throws IOException {
-    Map<String, String> env = new java.util.HashMap<>();
-    Matcher m = Pattern.compile("(ETCD_[A-Z_]+)=\"([^\"]*)\"").matcher(addOutput);
-    while (m.find()) {
-      env.put(m.group(1), m.group(2));
-    }
-    assertThat(env).containsKeys("ETCD_NAME", "ETCD_INITIAL_CLUSTER", "ETCD_INITIAL_ADVERTISE_PEER_URLS",
-        "ETCD_INITIAL_CLUSTER_STATE");
-    int client = Ports.free();
-    env.put("ETCD_LISTEN_PEER_URLS", "http://127.0.0.1:" + peerPort);
-    env.put("ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:" + client);
-    env.put("ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:" + client);
-    env.put("ETCD_DATA_DIR", dir.resolve(env.get("ETCD_NAME")).toString());
-    Member joined = Member.cairnWithEnvOnly(dir, env, client, peerPort);
+    Member joined = Member.joinFromMemberAdd(dir, addOutput, peerPort, Map.of());
     started.add(joined);
     return joined;
   }
@@ -55,6 +43,36 @@ class MembershipTest {
     Matcher m = Pattern.compile("([0-9a-f]+), started, " + name + ",").matcher(memberList);
     assertThat(m.find()).as(memberList).isTrue();
     return m.group(1);
+  }
+
+  /**
+   * The replacement procedure on a cluster with its own --initial-cluster-token (which `member add` does not print):
+   * the new member must reach its peers under their real ids, and, the log being compacted, catch up from a
+   * snapshot. Before the fix it derived its peers' ids from the default token, its answers went nowhere, and it
+   * stayed empty.
+   */
+  @Test
+  void aReplacementMemberCatchesUpFromASnapshotInAClusterWithItsOwnToken() throws Exception {
+    List<Member> cluster = Member.cairnCluster(dir, 3, "--snapshot-count", "20",
+        "--experimental-snapshot-catchup-entries", "5");
+    started.addAll(cluster);
+    ClusterTest.awaitLeader(cluster);
+    Etcdctl ctl = new Etcdctl(cluster.get(0).endpoint() + "," + cluster.get(1).endpoint());
+    for (int i = 0; i < 60; i++) {
+      ctl.run("put", "k" + i, "v" + i).ok();
+    }
+    ctl.run("member", "remove", idOf(ctl.run("member", "list").ok().out(), "m3")).ok();
+    assertThat(cluster.get(2).awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+    int peer = Ports.free();
+    Member fresh = startFromMemberAddOutput(
+        ctl.run("member", "add", "m4", "--peer-urls=http://127.0.0.1:" + peer).ok().out(), peer);
+    String want = ctl.run("get", "k", "--prefix", "-w", "simple").ok().out();
+    Etcdctl onFresh = new Etcdctl(fresh.endpoint());
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Etcdctl.Result r = onFresh.run("get", "k", "--prefix", "--consistency=s");
+      return r.exit() == 0 && r.out().equals(want);
+    });
+    assertThat(fresh.logText()).contains("installed the snapshot at raft index");
   }
 
   @Test

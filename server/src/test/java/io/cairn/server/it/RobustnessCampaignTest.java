@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>CI runs every scenario once with a fixed seed. {@code scripts/robustness.sh} runs many with random seeds:
  * {@code -Dcairn.campaign.runs=N -Dcairn.campaign.seed=S} (S = "random" for a fresh seed per run);
- * {@code -Dcairn.campaign.scenario=NAME} replays one scenario. Each run appends a line to
+ * {@code -Dcairn.campaign.scenario=NAME[,NAME…]} runs only those scenarios. Each run appends a line to
  * {@code target/robustness-runs.tsv}: scenario, seed, duration, operations, result.
  */
 class RobustnessCampaignTest {
@@ -38,7 +38,7 @@ class RobustnessCampaignTest {
     String only = System.getProperty("cairn.campaign.scenario", "");
     List<Scenario> scenarios = new ArrayList<>();
     for (Scenario s : Scenario.values()) {
-      if (only.isEmpty() || s.name().equals(only)) {
+      if (only.isEmpty() || List.of(only.split(",")).contains(s.name())) {
         scenarios.add(s);
       }
     }
@@ -62,7 +62,7 @@ class RobustnessCampaignTest {
     TrafficRun.Result r = null;
     try (CampaignCluster c = new CampaignCluster(dir, 3, scenario.failpoints(), "--snapshot-count", "100",
         "--experimental-snapshot-catchup-entries", "50")) {
-      TrafficRun traffic = new TrafficRun(c.urls(), 6, seed);
+      TrafficRun traffic = new TrafficRun(c.urls(), 6, seed, scenario.compactEveryMs());
       traffic.start(20_000);
       pause(2000 + rnd.nextInt(1000));
       scenario.inject(c, rnd, () -> pause(3000 + rnd.nextInt(2000)));
@@ -71,15 +71,30 @@ class RobustnessCampaignTest {
       r = traffic.stopAndCheck();
       c.assertConverged();
       result = r.problem() == null ? "ok" : "FAILED: " + r.problem();
+      if (r.problem() != null) {
+        keepLogs(scenario, seed);
+      }
     } catch (Throwable t) {
       result = "FAILED: " + t;
       record(scenario, seed, started, r, result);
+      keepLogs(scenario, seed);
       throw t;
     }
     record(scenario, seed, started, r, result);
     assertThat(r.problem()).as("%s seed %d (replay: -Dcairn.campaign.scenario=%s -Dcairn.campaign.seed=%d)",
         scenario, seed, scenario, seed).isNull();
     assertThat(r.operations()).as("the traffic made progress").isGreaterThan(100);
+  }
+
+  /** A failed run's member logs, kept under target/campaign-logs/ (the data directories are temporary). */
+  private void keepLogs(Scenario s, long seed) throws IOException {
+    Path to = Path.of("target", "campaign-logs", s.name() + "-" + seed);
+    Files.createDirectories(to);
+    try (Stream<Path> logs = Files.list(dir)) {
+      for (Path p : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+        Files.copy(p, to.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
   }
 
   /** A fault's duration: time passing on purpose, not waiting for a condition. */

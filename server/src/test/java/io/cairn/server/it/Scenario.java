@@ -1,5 +1,6 @@
 package io.cairn.server.it;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -82,6 +83,44 @@ enum Scenario {
       c.heal();
     }
   },
+  /** A follower loses power: what it had not fsynced is gone when it comes back. */
+  POWER_LOSS_FOLLOWER {
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      c.powerLoss(List.of(c.follower(rnd)));
+      wait.run();
+      c.restartDead();
+    }
+  },
+  /** Every member loses power at once: only what was fsynced survives, and every acknowledged write must. */
+  POWER_LOSS_ALL {
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      c.powerLoss(List.of(0, 1, 2));
+      c.restartDead();
+      wait.run();
+    }
+  },
+  /** A follower is removed under load and a new member takes its place (etcd's replacement procedure). */
+  REPLACE_FOLLOWER {
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      c.replace(c.follower(rnd));
+      wait.run();
+    }
+  },
+  /** Compaction every 200 ms (keeping 100 revisions) while the leader is killed and restarted. */
+  COMPACTION_AND_LEADER_KILL {
+    @Override
+    int compactEveryMs() {
+      return 200;
+    }
+
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      KILL_LEADER.inject(c, rnd, wait);
+    }
+  },
   /** Member 3 halts (as a crash at that instant would) right after its 400th WAL write; restarted, it halts again. */
   CRASH_AFTER_WAL_SAVE {
     @Override
@@ -108,6 +147,11 @@ enum Scenario {
       c.restartDead();
     }
   };
+
+  /** Compaction period of the traffic, 0 for none (watches from the first revision are then checked). */
+  int compactEveryMs() {
+    return 0;
+  }
 
   /** Failpoints by member index, set in its environment at start. */
   Map<Integer, String> failpoints() {

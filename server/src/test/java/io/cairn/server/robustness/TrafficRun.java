@@ -36,13 +36,21 @@ public final class TrafficRun {
   private final List<Thread> threads = new ArrayList<>();
   private final List<Client> jetcd = new CopyOnWriteArrayList<>();
   private final List<List<List<WatchValidator.Event>>> watched = new CopyOnWriteArrayList<>();
+  private final List<String> watchErrors = new CopyOnWriteArrayList<>();
   private History.Log log;
   private long baseRevision;
 
-  public TrafficRun(List<String> endpointUrls, int clients, long seed) {
+  private final int compactEveryMs;
+
+  /**
+   * @param compactEveryMs compact every so often, keeping the last 100 revisions (0: never). Watches then cannot be
+   *     checked from the first revision, so only the history and convergence are.
+   */
+  public TrafficRun(List<String> endpointUrls, int clients, long seed, int compactEveryMs) {
     this.endpoints = List.copyOf(endpointUrls);
     this.clients = clients;
     this.seed = seed;
+    this.compactEveryMs = compactEveryMs;
   }
 
   private Client client() {
@@ -58,7 +66,7 @@ public final class TrafficRun {
     baseRevision = first.getKVClient().get(ByteSequence.from(PREFIX, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS)
         .getHeader().getRevision();
     log = new History.Log(baseRevision);
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; compactEveryMs == 0 && w < 2; w++) {
       List<List<WatchValidator.Event>> responses = new CopyOnWriteArrayList<>();
       watched.add(responses);
       client().getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
@@ -71,7 +79,14 @@ public final class TrafficRun {
             if (!events.isEmpty()) {
               responses.add(events);
             }
-          }));
+          }, err -> watchErrors.add(err.toString())));
+    }
+    if (compactEveryMs > 0) {
+      Client c = client();
+      Thread t = new Thread(() -> compact(c), "traffic-compactor");
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
     }
     for (int i = 0; i < clients; i++) {
       int id = i;
@@ -91,21 +106,44 @@ public final class TrafficRun {
       String key = PREFIX + k;
       String value = "c" + id + "-" + n;
       int pick = rnd.nextInt(100);
+      boolean failed;
       if (pick < 35) {
-        rec.put(id, key, value);
+        failed = rec.put(id, key, value) < 0;
       } else if (pick < 42) {
-        rec.delete(id, key);
+        failed = rec.delete(id, key) == null;
       } else if (pick < 57) {
         Response r = rec.cas(id, key, lastModRev[k], value);
         if (r != null && !r.succeeded()) {
           lastModRev[k] = r.kvs().isEmpty() ? 0 : r.kvs().get(0).modRevision();
         }
+        failed = r == null;
       } else {
         Response r = rec.get(id, key, rnd.nextInt(10) == 0, pick >= 90);
         if (r != null && !r.kvs().isEmpty()) {
           lastModRev[k] = r.kvs().get(0).modRevision();
         }
+        failed = r == null;
       }
+      if (failed) {
+        // no leader or no member: back off a little rather than spin (and fill the history with failures)
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+      }
+    }
+  }
+
+  /** Compacts to 100 revisions behind the current one every {@code compactEveryMs}, until stopped. */
+  private void compact(Client c) {
+    while (!stop.get()) {
+      try {
+        long rev = c.getKVClient().get(ByteSequence.from(PREFIX, StandardCharsets.UTF_8)).get(3, TimeUnit.SECONDS)
+            .getHeader().getRevision();
+        if (rev > 100) {
+          c.getKVClient().compact(rev - 100).get(3, TimeUnit.SECONDS);
+        }
+      } catch (Exception duringFaults) {
+        // compaction is best effort while members come and go
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(compactEveryMs * 1_000_000L);
     }
   }
 
@@ -130,10 +168,17 @@ public final class TrafficRun {
     if (!v.isOk()) {
       return done(h.ops().size(), unknown, 0, v.toString());
     }
+    if (compactEveryMs > 0) {
+      return done(h.ops().size(), unknown, 0, null);
+    }
     // the committed writes as a watch from the first revision reports them once the cluster is quiet: checked
     // against the history (every acknowledged write among them), then every live watcher against them
     long endRev = all.revision();
     List<WatchValidator.Write> committed = committedWrites(endRev);
+    if (committed == null) {
+      return done(h.ops().size(), unknown, 0, "a watch from revision " + (baseRevision + 1) + " did not reach the"
+          + " final revision " + endRev + " within 30 s on a healthy cluster");
+    }
     String missing = acknowledgedMissing(h, committed);
     if (missing != null) {
       return done(h.ops().size(), unknown, 0, missing);
@@ -150,7 +195,7 @@ public final class TrafficRun {
       long lastSeen = got.isEmpty() ? baseRevision : got.get(got.size() - 1).get(0).kv().modRevision();
       if (committed.stream().anyMatch(w -> w.revision() <= endRev) && lastSeen < committedLast(committed, endRev)) {
         return done(h.ops().size(), unknown, events, "watcher " + i + " stopped at revision " + lastSeen
-            + " though revision " + committedLast(committed, endRev) + " was committed");
+            + " though revision " + committedLast(committed, endRev) + " was committed; watch errors: " + watchErrors);
       }
     }
     return done(h.ops().size(), unknown, events, null);
@@ -197,7 +242,9 @@ public final class TrafficRun {
             }
           }
         }))) {
-      done.await(30, TimeUnit.SECONDS);
+      if (endRev > baseRevision && !done.await(30, TimeUnit.SECONDS)) {
+        return null;
+      }
     }
     return new ArrayList<>(out);
   }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * <pre>CAIRN_FAILPOINTS="raftAfterSave=3*panic;applyBeforeCommit=sleep(200)"</pre>
  *
  * An action is {@code panic} (the process halts at once with status 2, as a crash at that instant would leave it:
- * nothing is flushed or closed), {@code error} (the point throws {@link FailpointException}), or
+ * nothing is flushed or closed), {@code powerloss} (as panic, but first everything written and not fsynced is dropped,
+ * see {@link #powerLoss}), {@code error} (the point throws {@link FailpointException}), or
  * {@code sleep(ms)}. A prefix {@code N*} fires only on the N-th time the point is reached (counting from 1) and
  * never again; without it the point fires every time. The names are listed in {@link Point}.
  */
@@ -48,6 +49,17 @@ public final class Failpoints {
   }
 
   private record Action(String kind, long arg, long onHit) {}
+
+  /** Undoes what was written but not made durable, as a power loss would; runs just before the process halts. */
+  @FunctionalInterface
+  public interface PowerLossHook {
+    void dropUnsynced() throws java.io.IOException;
+  }
+
+  private static final java.util.List<PowerLossHook> POWER_LOSS = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Whether this process runs a fault campaign (power-loss hooks are registered only then). */
+  private static final boolean CAMPAIGN = System.getenv("CAIRN_FAILPOINTS") != null
+      || System.getenv("CAIRN_PEER_FAULTS_FILE") != null;
 
   private static volatile boolean enabled;
   private static final Map<Point, Action> ACTIONS = new ConcurrentHashMap<>();
@@ -83,7 +95,7 @@ public final class Failpoints {
         a = a.substring(star + 1);
       }
       Action action;
-      if (a.equals("panic") || a.equals("error")) {
+      if (a.equals("panic") || a.equals("error") || a.equals("powerloss")) {
         action = new Action(a, 0, onHit);
       } else if (a.startsWith("sleep(") && a.endsWith(")")) {
         action = new Action("sleep", Long.parseLong(a.substring(6, a.length() - 1)), onHit);
@@ -95,6 +107,29 @@ public final class Failpoints {
       LOG.warn("failpoint {} enabled: {}", p, kv[1].trim());
     }
     enabled = !ACTIONS.isEmpty();
+  }
+
+  /** Registers what a simulated power loss must undo (the WAL's unsynced tail, the store's unsynced log). */
+  public static void onPowerLoss(PowerLossHook hook) {
+    if (CAMPAIGN) {
+      POWER_LOSS.add(hook);
+    }
+  }
+
+  /**
+   * Simulated power loss: everything written but not fsynced is dropped (by the registered hooks) and the process
+   * halts at once, as if the machine lost power.
+   */
+  public static void powerLoss() {
+    LOG.error("simulated power loss: dropping unsynced writes and halting");
+    for (PowerLossHook h : POWER_LOSS) {
+      try {
+        h.dropUnsynced();
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.error("power loss hook failed: {}", e.toString());
+      }
+    }
+    Runtime.getRuntime().halt(3);
   }
 
   /** Turns every failpoint off (tests). */
@@ -123,6 +158,7 @@ public final class Failpoints {
         Runtime.getRuntime().halt(2);
       }
       case "error" -> throw new FailpointException(p);
+      case "powerloss" -> powerLoss();
       default -> LockSupport.parkNanos(a.arg() * 1_000_000L);
     }
   }

@@ -98,6 +98,9 @@ public final class MvccStore implements AutoCloseable {
       throw new IllegalStateException("mvcc: cannot recover an interrupted store swap in " + dir + ": " + e, e);
     }
     KvDatabase db = KvDatabase.open(dir, options);
+    if (!options.syncWrites()) {
+      io.cairn.storage.failpoint.Failpoints.onPowerLoss(() -> dropUnsyncedLog(dir));
+    }
     try {
       return new MvccStore(db, options);
     } catch (RuntimeException e) {
@@ -452,6 +455,21 @@ public final class MvccStore implements AutoCloseable {
       return true;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Simulated power loss: RocksDB's own log is never fsynced here (the raft WAL is), so all of it may be lost; what
+   * flushes made durable (SST files, the manifest) stays. The store then reopens at its last flush, a batch boundary.
+   */
+  private static void dropUnsyncedLog(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+            java.nio.file.StandardOpenOption.WRITE)) {
+          ch.truncate(0);
+        }
+      }
     }
   }
 

@@ -15,6 +15,9 @@ final class SegmentWriter implements AutoCloseable {
     private final FileChannel ch;
     private final LongConsumer fsyncListener;
     private long offset;
+    /** What the last fsync made durable; written bytes past it are lost on power loss. */
+    private long syncedOffset;
+    private boolean powerLost;
     private int lastCrc;
     private long lastRecordOffset;
 
@@ -23,6 +26,7 @@ final class SegmentWriter implements AutoCloseable {
         this.name = name;
         this.ch = ch;
         this.offset = offset;
+        this.syncedOffset = offset;
         this.lastCrc = lastCrc;
         this.lastRecordOffset = lastRecordOffset;
         this.fsyncListener = fsyncListener;
@@ -63,7 +67,8 @@ final class SegmentWriter implements AutoCloseable {
     }
 
     /** Writes one encoded batch (a single write call for the whole Raft Ready). */
-    void append(RecordCodec.Encoder batch) throws IOException {
+    synchronized void append(RecordCodec.Encoder batch) throws IOException {
+        checkPowered();
         if (batch.size() == 0) {
             return;
         }
@@ -77,7 +82,8 @@ final class SegmentWriter implements AutoCloseable {
      * fdatasync: the segment is pre-allocated, so data plus (when it grew past the pre-allocation) the new size
      * is all that has to reach the disk.
      */
-    void sync() throws IOException {
+    synchronized void sync() throws IOException {
+        checkPowered();
         timedForce(false);
     }
 
@@ -86,7 +92,8 @@ final class SegmentWriter implements AutoCloseable {
      * non-last segment as corruption. Cutting off the unused pre-allocated zeros also means a non-last segment
      * ends exactly at its last record, which replay checks.
      */
-    void seal() throws IOException {
+    synchronized void seal() throws IOException {
+        checkPowered();
         ch.truncate(offset);
         timedForce(true);
     }
@@ -94,8 +101,26 @@ final class SegmentWriter implements AutoCloseable {
     private void timedForce(boolean metadata) throws IOException {
         long t0 = System.nanoTime();
         ch.force(metadata);
+        syncedOffset = offset;
         if (fsyncListener != null) {
             fsyncListener.accept(System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * Simulated power loss (fault campaigns): what was written since the last fsync is overwritten with the zeros
+     * the pre-allocated segment held, as if it never reached the disk, and nothing more is written.
+     */
+    synchronized void dropUnsynced() throws IOException {
+        powerLost = true;
+        if (offset > syncedOffset) {
+            SegmentFile.writeFully(ch, java.nio.ByteBuffer.allocate((int) (offset - syncedOffset)), syncedOffset);
+        }
+    }
+
+    private void checkPowered() throws IOException {
+        if (powerLost) {
+            throw new IOException("simulated power loss: the WAL takes no more writes");
         }
     }
 

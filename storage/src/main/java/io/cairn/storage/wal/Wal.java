@@ -36,7 +36,8 @@ public final class Wal implements Closeable {
     private final FileChannel lockChannel;
     private final List<SegmentFile.Name> segments;
     private final RecordCodec.Encoder encoder = new RecordCodec.Encoder();
-    private SegmentWriter writer;
+    /** Volatile only for a simulated power loss, which reads it from another thread. */
+    private volatile SegmentWriter writer;
     /** What open read; dropped at the first save, after which it no longer describes the log. */
     private Replay replay;
     private byte[] metadata;
@@ -58,6 +59,15 @@ public final class Wal implements Closeable {
         this.hardState = replay.hardState;
         this.snapshot = replay.snapshot;
         this.lastIndex = replay.lastIndex;
+        io.cairn.storage.failpoint.Failpoints.onPowerLoss(this::dropUnsynced);
+    }
+
+    /** Simulated power loss: the tail segment's unsynced bytes are zeroed and nothing more is written. */
+    private void dropUnsynced() throws IOException {
+        SegmentWriter w = writer;
+        if (w != null) {
+            w.dropUnsynced();
+        }
     }
 
     /** Whether {@code dir} holds a WAL (at least one segment), i.e. whether this member is restarting. */
