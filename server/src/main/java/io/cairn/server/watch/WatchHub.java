@@ -39,6 +39,11 @@ public final class WatchHub implements AutoCloseable {
   private volatile boolean running = true;
   /** A stream with unsynced watchers was skipped because its transport was not ready. */
   private boolean behind;
+  /**
+   * A watcher got a batch cut short (by revisions or bytes) and is still behind the current revision: the next round
+   * must come at once, not with the next write or progress tick (with no more writes it would never come).
+   */
+  private boolean catchingUp;
   static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes) {
@@ -95,7 +100,9 @@ public final class WatchHub implements AutoCloseable {
     while (running) {
       try {
         long wait = Math.max(0, nextTick - System.nanoTime());
-        if (behind) {
+        if (catchingUp) {
+          wait = 0;
+        } else if (behind) {
           // some stream was not ready: its onReady should wake us, but re-check soon regardless so
           // a missed readiness notification can never strand a watcher behind its cursor
           wait = Math.min(wait, RECHECK_NANOS);
@@ -130,6 +137,7 @@ public final class WatchHub implements AutoCloseable {
     long compacted = store.compactRevision();
     history.startRound(cur);
     behind = false;
+    catchingUp = false;
     for (WatchStream s : new ArrayList<>(streams)) {
       for (Watcher w : s.snapshot()) {
         if (w.synced(cur)) {
@@ -140,6 +148,7 @@ public final class WatchHub implements AutoCloseable {
           break;
         }
         deliver(s, w, cur, compacted);
+        catchingUp |= s.watchers.containsKey(w.id) && !w.synced(cur);
       }
       if (s.ready()) {
         s.maybeSendProgress(headers.at(cur), cur);
