@@ -233,6 +233,7 @@ public final class CairnServer implements AutoCloseable {
   @Override
   public void close() {
     LOG.info("stopping");
+    watchHub.endStreams();
     listener.close();
     maintenance.close();
     concurrency.close();

@@ -192,6 +192,29 @@ public final class WatchHub implements AutoCloseable {
     }
   }
 
+  /**
+   * Before the member stops serving: every watch stream ends with Unavailable, as a closing etcd's transport ends
+   * them, so clients (clientv3, jetcd) resume their watches on another member from where they were. Cancelled
+   * streams (what stopping the gRPC server alone would give) make jetcd give its watches up.
+   */
+  public void endStreams() {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    commands.add(() -> {
+      for (WatchStream s : streams) {
+        s.end(io.grpc.Status.UNAVAILABLE.withDescription(io.cairn.server.api.EtcdErrors.SERVER_STOPPED));
+      }
+      streams.clear();
+      done.complete(null);
+    });
+    try {
+      done.get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("ending watch streams before stopping: {}", e.toString());
+    }
+  }
+
   @Override
   public void close() {
     running = false;

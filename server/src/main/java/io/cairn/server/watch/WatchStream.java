@@ -113,6 +113,19 @@ final class WatchStream {
     return new ArrayList<>(watchers.values());
   }
 
+  /** Ends the stream with {@code status} (the member is stopping: clients resume their watches elsewhere). */
+  void end(io.grpc.Status status) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      out.onError(status.asRuntimeException());
+    } catch (RuntimeException alreadyGone) {
+      // the call ended meanwhile
+    }
+  }
+
   void send(WatchResponse r) {
     if (closed) {
       return;

@@ -192,7 +192,7 @@ public final class TrafficRun {
       if (!wr.isOk()) {
         return done(h.ops().size(), unknown, events, "watcher " + i + ": " + wr);
       }
-      long lastSeen = got.isEmpty() ? baseRevision : got.get(got.size() - 1).get(0).kv().modRevision();
+      long lastSeen = got.isEmpty() ? baseRevision : lastRevision(got);
       if (committed.stream().anyMatch(w -> w.revision() <= endRev) && lastSeen < committedLast(committed, endRev)) {
         return done(h.ops().size(), unknown, events, "watcher " + i + " stopped at revision " + lastSeen
             + " though revision " + committedLast(committed, endRev) + " was committed; watch errors: " + watchErrors);
@@ -205,12 +205,21 @@ public final class TrafficRun {
     return committed.stream().mapToLong(WatchValidator.Write::revision).filter(r -> r <= endRev).max().orElse(0);
   }
 
+  /** The revision of the last event received (a response may hold several revisions). */
+  private static long lastRevision(List<List<WatchValidator.Event>> got) {
+    if (got.isEmpty()) {
+      return 0;
+    }
+    List<WatchValidator.Event> last = got.get(got.size() - 1);
+    return last.get(last.size() - 1).kv().modRevision();
+  }
+
   /** Responses up to {@code endRev}, waiting (bounded) for the watchers to get there. */
   private static List<List<WatchValidator.Event>> upTo(List<List<WatchValidator.Event>> got, long endRev)
       throws InterruptedException {
     try {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-          .until(() -> !got.isEmpty() && got.get(got.size() - 1).get(0).kv().modRevision() >= endRev);
+          .until(() -> lastRevision(got) >= endRev);
     } catch (org.awaitility.core.ConditionTimeoutException behind) {
       // judged below: a watcher that never got there fails the reliability check
     }
