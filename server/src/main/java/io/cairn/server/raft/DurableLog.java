@@ -169,6 +169,11 @@ final class DurableLog implements AutoCloseable {
     return new DurableLog(memory, wal, snaps);
   }
 
+  /** The index of the last entry in the log (the snapshot's if the log holds none after it). */
+  long lastIndex() {
+    return memory.lastIndex();
+  }
+
   /** The snapshot index raft restarts from (0 if none). */
   long snapshotIndex() {
     return memory.snapshot().getMetadata().getIndex();
@@ -214,7 +219,8 @@ final class DurableLog implements AutoCloseable {
       // the store is at least at the snapshot's index once installed; a restart finding it behind restores it from
       // this checkpoint
       snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setCheckpoint(received.dir().getFileName().toString())
-          .addAllFiles(received.files()).setStoreIndex(snap.getMetadata().getIndex()).build());
+          .addAllFiles(received.files()).setStoreIndex(Math.max(snap.getMetadata().getIndex(), received.storeIndex()))
+          .build());
       wal.save(toWal(rd.entries()), whs,
           new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
       memory.applySnapshot(snap);
@@ -236,7 +242,7 @@ final class DurableLog implements AutoCloseable {
     Checkpoints.deleteTree(target);
     java.nio.file.Files.move(received.dir(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     Checkpoints.syncDir(target.getParent());
-    return new ReceivedCheckpoint(target, received.files());
+    return new ReceivedCheckpoint(target, received.files(), received.storeIndex());
   }
 
   /**

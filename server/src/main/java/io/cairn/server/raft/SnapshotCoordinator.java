@@ -72,13 +72,15 @@ final class SnapshotCoordinator implements AutoCloseable {
   /** From the peer service: a snapshot stream arrived whole in {@code dir}; completes once Raft took or refused it. */
   CompletableFuture<Void> receive(Message msgSnap, Path dir) {
     List<CheckpointFile> files;
+    long storeIndex;
     try {
       files = Checkpoints.seal(dir);
-    } catch (IOException e) {
+      storeIndex = MvccStore.inspect(dir).consistentIndex();
+    } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    raft.offerSnapshot(msgSnap, new ReceivedCheckpoint(dir, files), done);
+    raft.offerSnapshot(msgSnap, new ReceivedCheckpoint(dir, files, storeIndex), done);
     return done;
   }
 

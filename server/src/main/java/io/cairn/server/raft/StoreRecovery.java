@@ -18,6 +18,27 @@ final class StoreRecovery {
    * behind and has no checkpoint to come from cannot be repaired: refuse rather than serve a store with a hole.
    */
   static void recover(MvccStore store, DurableLog log, Path memberDir) throws IOException {
+    restoreIfBehind(store, log, memberDir);
+    checkNotAhead(store, log, memberDir);
+  }
+
+  /**
+   * A store can be ahead of the log only as far as a snapshot installed from the leader carried it (its checkpoint's
+   * index is recorded). Further ahead, it holds raft entries this member's WAL does not: the WAL lost entries after
+   * the store applied them, or the store belongs to another log. Serving it would answer from a history the log
+   * cannot vouch for, and new entries would be skipped as already applied: refuse.
+   */
+  private static void checkNotAhead(MvccStore store, DurableLog log, Path memberDir) throws IOException {
+    io.cairn.proto.serverpb.SnapshotRecord rec = log.restartedFrom();
+    long vouched = Math.max(log.lastIndex(), rec == null ? 0 : rec.getStoreIndex());
+    if (store.consistentIndex() > vouched) {
+      throw new IOException("the store in " + memberDir.resolve("store") + " is at raft index "
+          + store.consistentIndex() + " but the log in " + memberDir.resolve("wal") + " ends at " + log.lastIndex()
+          + ": the store holds entries the WAL lost (or another member's store): refusing to start");
+    }
+  }
+
+  private static void restoreIfBehind(MvccStore store, DurableLog log, Path memberDir) throws IOException {
     io.cairn.proto.serverpb.SnapshotRecord rec = log.restartedFrom();
     if (rec == null || store.consistentIndex() >= rec.getStoreIndex()) {
       return;

@@ -97,7 +97,8 @@ class SnapshotInstallTest {
         .setSnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
             .setConfState(ConfState.newBuilder().addVoters(SELF).addVoters(LEADER).addVoters(3)))).build();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    raft.offerSnapshot(snap, new ReceivedCheckpoint(checkpoint, Checkpoints.seal(checkpoint)), done);
+    raft.offerSnapshot(snap, new ReceivedCheckpoint(checkpoint, Checkpoints.seal(checkpoint),
+        MvccStore.inspect(checkpoint).consistentIndex()), done);
     done.get(10, TimeUnit.SECONDS);
     return done;
   }

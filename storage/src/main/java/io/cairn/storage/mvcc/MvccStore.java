@@ -408,13 +408,7 @@ public final class MvccStore implements AutoCloseable {
    * @return whether the store was replaced
    */
   public boolean restoreFrom(Path prepared) {
-    long incoming;
-    KvDatabase probe = KvDatabase.open(prepared, options);
-    try {
-      incoming = probe.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0);
-    } finally {
-      probe.close();
-    }
+    long incoming = inspect(prepared).consistentIndex();
     if (incoming <= consistentIndex.get()) {
       log.warn("not installing a store at raft index {}: this store is already at {}", incoming,
           consistentIndex.get());
