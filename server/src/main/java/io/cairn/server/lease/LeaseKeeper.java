@@ -55,7 +55,11 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /** The raft leader changed (any thread). */
   public void leaderChanged() {
-    executor.execute(this::checkLeadership);
+    try {
+      executor.execute(this::checkLeadership);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the member is stopping (a leader hands off leadership after the lessor stopped): nothing to do
+    }
   }
 
   private void tickSafely() {

@@ -172,6 +172,10 @@ final class ApplyLoop implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
+      if (!running) {
+        LOG.warn("the apply loop stopped while closing: {}", e.toString());
+        return;
+      }
       // a member that cannot apply would diverge or serve a frozen store: it stops, as etcd panics
       running = false;
       stop.stop(1, "applying committed entries failed: " + e, e);

@@ -320,6 +320,10 @@ final class RaftLoop implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
+      if (!running) {
+        LOG.warn("the raft loop stopped while closing: {}", e.toString());
+        return;
+      }
       // the WAL refuses writes after an I/O error (a full disk among them); a member that cannot persist must stop
       running = false;
       reads.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
@@ -334,7 +338,12 @@ final class RaftLoop implements AutoCloseable {
       if (newLeader != leader) {
         boolean lostLeadership = leader == id;
         leader = newLeader;
-        listener.leaderChanged(newLeader);
+        try {
+          listener.leaderChanged(newLeader);
+        } catch (RuntimeException e) {
+          // a listener's failure is its own, not the log's: the raft thread goes on
+          LOG.error("a leader-change listener failed", e);
+        }
         // etcd fails linearizable reads caught in a leader change with "leader changed" (clients retry them); a
         // read issued to a lost leadership would never be answered
         reads.failIssued(EtcdErrors.unavailable(LEADER_CHANGED));
