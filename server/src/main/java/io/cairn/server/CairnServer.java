@@ -22,7 +22,10 @@ import io.cairn.server.api.HasLeaderInterceptor;
 import io.cairn.server.api.LearnerInterceptor;
 import io.cairn.server.api.MembershipChanges;
 import io.cairn.server.cluster.ClusterJoin;
+import io.cairn.server.peer.PeerChannels;
 import io.cairn.server.peer.PeerListener;
+import io.cairn.server.tls.ClientIdentity;
+import io.cairn.server.tls.TlsSetup;
 import io.cairn.server.peer.PeerService;
 import io.cairn.gateway.GatewayOptions;
 import io.cairn.gateway.JsonGateway;
@@ -68,12 +71,14 @@ public final class CairnServer implements AutoCloseable {
   }
 
   public static CairnServer start(ServerConfig cfg) throws IOException {
+    TlsSetup tls = TlsSetup.from(cfg);
     Path memberDir = cfg.dataDir.resolve("member");
     Files.createDirectories(memberDir);
+    PeerChannels peerChannels = new PeerChannels(tls::peerClient);
     boolean joining = cfg.initialClusterState.equals("existing")
         && !io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
     MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir,
-        joining ? ClusterJoin.discover(cfg) : derive(cfg));
+        joining ? ClusterJoin.discover(cfg, peerChannels) : derive(cfg));
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
@@ -92,7 +97,7 @@ public final class CairnServer implements AutoCloseable {
     RaftMember member;
     try {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
-          joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()),
+          joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()), peerChannels,
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
@@ -114,7 +119,7 @@ public final class CairnServer implements AutoCloseable {
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
             memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved),
-        new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()));
+        new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()), tls.peerServer());
     try {
       peerListener.start();
     } catch (IOException e) {
@@ -160,8 +165,8 @@ public final class CairnServer implements AutoCloseable {
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
         List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry())),
-        ch -> new JsonGateway(ch, gatewayOptions, endpoints));
+            new GrpcMetricsInterceptor(metrics.registry()), new ClientIdentity()),
+        ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
     } catch (IOException e) {

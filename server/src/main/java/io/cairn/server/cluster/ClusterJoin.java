@@ -6,7 +6,7 @@ import io.cairn.proto.serverpb.Membership;
 import io.cairn.proto.serverpb.PeerGrpc;
 import io.cairn.server.config.ServerConfig;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.cairn.server.peer.PeerChannels;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterJoin {
   private ClusterJoin() {}
 
-  public static MemberIdentity discover(ServerConfig cfg) throws IOException {
+  public static MemberIdentity discover(ServerConfig cfg, PeerChannels channels) throws IOException {
     List<String> mine = cfg.initialAdvertisePeerUrls.stream().map(URI::toString).sorted().toList();
     String lastError = "no other member in --initial-cluster";
     for (Map.Entry<String, List<URI>> e : cfg.initialCluster.entrySet()) {
@@ -29,7 +29,7 @@ public final class ClusterJoin {
         continue;
       }
       for (URI u : e.getValue()) {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
+        ManagedChannel ch = channels.open(u);
         try {
           Membership m = PeerGrpc.newBlockingStub(ch).withDeadlineAfter(3, TimeUnit.SECONDS)
               .members(MembersRequest.getDefaultInstance());

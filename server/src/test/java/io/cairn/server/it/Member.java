@@ -25,6 +25,8 @@ final class Member implements AutoCloseable {
   final Path dataDir;
   final Path log;
   private Process process;
+  /** The client URLs' scheme. */
+  private String scheme = "http";
   private final List<String> command;
   private final Map<String, String> env;
 
@@ -82,13 +84,28 @@ final class Member implements AutoCloseable {
   }
 
   private static List<Member> cluster(String kind, Path dir, int n, String... extraFlags) throws IOException {
+    return cluster(kind, dir, n, "http", "http", i -> List.of(), extraFlags);
+  }
+
+  /**
+   * {@code n} Cairn members with {@code clientScheme} client URLs and {@code peerScheme} peer URLs;
+   * {@code perMember.apply(i)} adds member i's own flags (its certificate files, say).
+   */
+  static List<Member> cairnCluster(Path dir, int n, String clientScheme, String peerScheme,
+      java.util.function.IntFunction<List<String>> perMember, String... extraFlags) throws IOException {
+    return cluster("cairn", dir, n, clientScheme, peerScheme, perMember, extraFlags);
+  }
+
+  private static List<Member> cluster(String kind, Path dir, int n, String clientScheme, String peerScheme,
+      java.util.function.IntFunction<List<String>> perMember, String... extraFlags) throws IOException {
     int[] client = new int[n];
     int[] peer = new int[n];
     StringBuilder initial = new StringBuilder();
     for (int i = 0; i < n; i++) {
       client[i] = Ports.free();
       peer[i] = Ports.free();
-      initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
+      initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=").append(peerScheme)
+          .append("://127.0.0.1:").append(peer[i]);
     }
     List<Member> members = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -97,14 +114,16 @@ final class Member implements AutoCloseable {
               System.getProperty("cairn.jar", "target/cairn.jar")));
       Path data = dir.resolve(kind + "-m" + (i + 1));
       cmd.addAll(List.of("--name", "m" + (i + 1), "--data-dir", data.toString(),
-          "--listen-client-urls", "http://127.0.0.1:" + client[i],
-          "--advertise-client-urls", "http://127.0.0.1:" + client[i],
-          "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
-          "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
+          "--listen-client-urls", clientScheme + "://127.0.0.1:" + client[i],
+          "--advertise-client-urls", clientScheme + "://127.0.0.1:" + client[i],
+          "--listen-peer-urls", peerScheme + "://127.0.0.1:" + peer[i],
+          "--initial-advertise-peer-urls", peerScheme + "://127.0.0.1:" + peer[i],
           "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
           "--initial-cluster-token", "it-" + kind));
+      cmd.addAll(perMember.apply(i));
       cmd.addAll(List.of(extraFlags));
       Member m = new Member(kind, data, cmd, client[i], peer[i], Map.of());
+      m.scheme = clientScheme;
       members.add(m);
     }
     for (Member m : members) {
@@ -144,7 +163,7 @@ final class Member implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + clientPort;
+    return scheme + "://127.0.0.1:" + clientPort;
   }
 
   long pid() {
