@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TLS in front of the shared-port sniffer, for connections to an https client URL. The handshake
@@ -28,6 +30,7 @@ import javax.net.ssl.SSLSession;
  * negotiation event it waits for. Connections to http URLs of the same server skip straight to the sniffer.
  */
 final class TlsGate extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(TlsGate.class);
   private final SslContext ssl;
   private final Predicate<SocketAddress> tlsOn;
   private final ChannelHandler next;
@@ -57,6 +60,8 @@ final class TlsGate extends ChannelInboundHandlerAdapter {
       pne = e;
     } else if (evt instanceof SslHandshakeCompletionEvent done) {
       if (!done.isSuccess()) {
+        // etcd logs these too ("rejected connection"): a client with a wrong or missing certificate
+        LOG.warn("rejected connection from {}: {}", ctx.channel().remoteAddress(), done.cause().getMessage());
         ctx.close();
         return;
       }

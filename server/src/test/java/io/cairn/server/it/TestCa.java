@@ -30,24 +30,24 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway certificate authority for one test: issues PEM certificate/key pairs for 127.0.0.1. */
-final class TestCa {
+/** A throwaway certificate authority for one test: issues PEM certificate/key pairs for 127.0.0.1 (public: unit tests of TLS use it too). */
+public final class TestCa {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final AtomicLong SERIAL = new AtomicLong(1000 + RANDOM.nextInt(1000));
 
   final Path dir;
-  final Path certFile;
+  public final Path certFile;
   private final KeyPair keys;
-  final X509Certificate cert;
+  public final X509Certificate cert;
 
   /** A certificate and key written as PEM files. */
-  record Issued(Path cert, Path key, X509Certificate certificate, KeyPair keys) {
-    BigInteger serial() {
+  public record Issued(Path cert, Path key, X509Certificate certificate, KeyPair keys) {
+    public BigInteger serial() {
       return certificate.getSerialNumber();
     }
   }
 
-  TestCa(Path dir, String name) throws Exception {
+  public TestCa(Path dir, String name) throws Exception {
     this.dir = Files.createDirectories(dir);
     this.keys = ecKeys();
     X500Name subject = new X500Name("CN=" + name);
@@ -86,7 +86,7 @@ final class TestCa {
     return new Issued(certFile, keyFile, c, kp);
   }
 
-  Issued issue(String cn) throws Exception {
+  public Issued issue(String cn) throws Exception {
     return issue(cn, dir.resolve(cn + ".pem"), dir.resolve(cn + "-key.pem"));
   }
 
@@ -103,7 +103,7 @@ final class TestCa {
   }
 
   /** A TLS client context trusting this CA, presenting {@code client} (null: no certificate). */
-  SSLContext clientContext(Issued client) throws Exception {
+  public SSLContext clientContext(Issued client) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", cert);
