@@ -77,8 +77,8 @@ public final class CairnServer implements AutoCloseable {
     PeerChannels peerChannels = new PeerChannels(tls::peerClient);
     boolean joining = cfg.initialClusterState.equals("existing")
         && !io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
-    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir,
-        joining ? ClusterJoin.discover(cfg, peerChannels) : derive(cfg));
+    ClusterJoin.Joined joined = joining ? ClusterJoin.discover(cfg, peerChannels) : null;
+    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir, joined != null ? joined.identity() : derive(cfg));
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
@@ -97,7 +97,8 @@ public final class CairnServer implements AutoCloseable {
     RaftMember member;
     try {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
-          joining ? List.of() : bootstrapRecords(cfg), peerUrls(cfg, identity.memberId()), peerChannels,
+          joining ? List.of() : bootstrapRecords(cfg),
+          joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()), peerChannels,
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),

@@ -21,7 +21,13 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterJoin {
   private ClusterJoin() {}
 
-  public static MemberIdentity discover(ServerConfig cfg, PeerChannels channels) throws IOException {
+  /**
+   * Who this member is, and the other members' ids and peer URLs as the cluster knows them: a
+   * joining member cannot derive those ids itself (`member add` prints no --initial-cluster-token).
+   */
+  public record Joined(MemberIdentity identity, Map<Long, URI> peers) {}
+
+  public static Joined discover(ServerConfig cfg, PeerChannels channels) throws IOException {
     List<String> mine = cfg.initialAdvertisePeerUrls.stream().map(URI::toString).sorted().toList();
     String lastError = "no other member in --initial-cluster";
     for (Map.Entry<String, List<URI>> e : cfg.initialCluster.entrySet()) {
@@ -35,7 +41,13 @@ public final class ClusterJoin {
               .members(MembersRequest.getDefaultInstance());
           for (MemberRecord r : m.getMembersList()) {
             if (r.getPeerUrlsList().stream().sorted().toList().equals(mine)) {
-              return new MemberIdentity(r.getId(), m.getClusterId());
+              Map<Long, URI> peers = new java.util.LinkedHashMap<>();
+              for (MemberRecord o : m.getMembersList()) {
+                if (o.getId() != r.getId() && o.getPeerUrlsCount() > 0) {
+                  peers.put(o.getId(), URI.create(o.getPeerUrls(0)));
+                }
+              }
+              return new Joined(new MemberIdentity(r.getId(), m.getClusterId()), peers);
             }
           }
           throw new IOException("error validating peerURLs: member with peer URLs " + mine

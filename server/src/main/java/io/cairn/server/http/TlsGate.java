@@ -61,7 +61,9 @@ final class TlsGate extends ChannelInboundHandlerAdapter {
     } else if (evt instanceof SslHandshakeCompletionEvent done) {
       if (!done.isSuccess()) {
         // etcd logs these too ("rejected connection"): a client with a wrong or missing certificate
-        LOG.warn("rejected connection from {}: {}", ctx.channel().remoteAddress(), done.cause().getMessage());
+        Throwable why = done.cause();
+        LOG.warn("rejected connection from {}: {}", ctx.channel().remoteAddress(),
+            why.getMessage() != null ? why.getMessage() : why.getClass().getSimpleName());
         ctx.close();
         return;
       }

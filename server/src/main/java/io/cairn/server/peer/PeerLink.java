@@ -126,7 +126,9 @@ final class PeerLink implements AutoCloseable {
         } else if (running && String.valueOf(t.getMessage()).contains(ClusterIdCheck.MISMATCH)) {
           LOG.error("peer {} belongs to another cluster: {}", Long.toHexString(peerId), t.getMessage());
         } else if (!broken && running) {
-          LOG.debug("stream to peer {} failed: {}", Long.toHexString(peerId), t.getMessage());
+          // the cause says why (a refused certificate, say); the status alone only says "io exception"
+          LOG.debug("stream to peer {} failed: {} ({})", Long.toHexString(peerId), t.getMessage(),
+              t.getCause() == null ? "" : t.getCause().toString());
         }
         broken = true;
       }

@@ -10,20 +10,22 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -97,12 +99,16 @@ class TlsClusterTest {
 
   /** etcdctl on {@code m}'s https URL trusting our CA, presenting {@code who} (null: no certificate). */
   private Etcdctl.Result run(Member m, TestCa.Issued who, String... args) {
+    return run(m.url(), who, args);
+  }
+
+  private Etcdctl.Result run(String url, TestCa.Issued who, String... args) {
     List<String> all = new ArrayList<>(List.of("--cacert=" + ca.certFile, "--dial-timeout=2s", "--command-timeout=5s"));
     if (who != null) {
       all.addAll(List.of("--cert=" + who.cert(), "--key=" + who.key()));
     }
     all.addAll(List.of(args));
-    return new Etcdctl(m.url()).run(all.toArray(new String[0]));
+    return new Etcdctl(url).run(all.toArray(new String[0]));
   }
 
   @Test
@@ -147,7 +153,7 @@ class TlsClusterTest {
   @Test
   void peerPortRefusesNoCertificateAForeignCaAndPlainText() throws Exception {
     Member m1 = members.get(0);
-    assertThat(peerMembers(m1, alice, ca.cert)).isEqualTo(3);
+    assertThat(peerMembers(m1, alice, ca.cert)).isGreaterThanOrEqualTo(3); // 4 while another test adds m4
     assertThatThrownBy(() -> peerMembers(m1, null, ca.cert)).isInstanceOf(StatusRuntimeException.class);
     assertThatThrownBy(() -> peerMembers(m1, stranger, ca.cert)).isInstanceOf(StatusRuntimeException.class);
     ManagedChannel plain = NettyChannelBuilder.forAddress("127.0.0.1", m1.peerPort).usePlaintext().build();
@@ -175,6 +181,43 @@ class TlsClusterTest {
     // and the members still talk: m1 dials its peers presenting the new certificate from now on
     run(members.get(1), alice, "put", "after-rotation", "ok").ok();
     assertThat(run(m1, alice, "get", "after-rotation", "--print-value-only").ok().out()).isEqualTo("ok\n");
+  }
+
+  @Test
+  void aMemberConfiguredOnlyThroughEtcdVariablesJoinsOverPeerTls() throws Exception {
+    int peerPort = Ports.free();
+    int clientPort = Ports.free();
+    String add = run(members.get(0), alice, "member", "add", "m4", "--peer-urls=https://127.0.0.1:" + peerPort).ok().out();
+    Map<String, String> env = new HashMap<>();
+    Matcher m = Pattern.compile("(ETCD_[A-Z_]+)=\"([^\"]*)\"").matcher(add);
+    while (m.find()) {
+      env.put(m.group(1), m.group(2));
+    }
+    ca.issue("m4");
+    env.putAll(Map.of("ETCD_LISTEN_PEER_URLS", "https://127.0.0.1:" + peerPort,
+        "ETCD_LISTEN_CLIENT_URLS", "https://127.0.0.1:" + clientPort,
+        "ETCD_ADVERTISE_CLIENT_URLS", "https://127.0.0.1:" + clientPort,
+        "ETCD_DATA_DIR", dir.resolve("m4").toString(),
+        "ETCD_CERT_FILE", file("m4.pem"), "ETCD_KEY_FILE", file("m4-key.pem"),
+        "ETCD_TRUSTED_CA_FILE", ca.certFile.toString(), "ETCD_CLIENT_CERT_AUTH", "true",
+        "ETCD_PEER_CERT_FILE", file("m4.pem"), "ETCD_PEER_KEY_FILE", file("m4-key.pem")));
+    env.putAll(Map.of("ETCD_PEER_TRUSTED_CA_FILE", ca.certFile.toString(), "ETCD_PEER_CLIENT_CERT_AUTH", "true"));
+    Matcher id = Pattern.compile("Member\\s+([0-9a-f]+) added").matcher(add);
+    assertThat(id.find()).as(add).isTrue();
+    // no ETCD_INITIAL_CLUSTER_TOKEN, as `member add` prints none: the new member learns its own and its
+    // peers' ids from the others over peer TLS (ClusterJoin), then replicates over it
+    try (Member m4 = Member.cairnWithEnvOnly(dir, env, clientPort, peerPort)) {
+      String url = "https://127.0.0.1:" + clientPort;
+      Etcdctl.Result[] last = new Etcdctl.Result[1];
+      try {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            .until(() -> (last[0] = run(url, alice, "get", "ready", "--print-value-only")).out().equals("yes\n"));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("m4 never served; last etcdctl: " + last[0] + "\nm4 status: "
+            + run(url, alice, "endpoint", "status", "-w", "json") + "\nm4 log:\n" + m4.logText(), e);
+      }
+      run(members.get(0), alice, "member", "remove", id.group(1)).ok();
+    }
   }
 
   /** Asks a member's peer port for the membership, over TLS presenting {@code who}. */
