@@ -30,6 +30,15 @@ public final class GatewayServer implements AutoCloseable {
   /** Binds (port 0 picks a free port) and starts serving; {@code threads} event loops. */
   public static GatewayServer start(JsonGateway gateway, InetSocketAddress address, int threads)
       throws InterruptedException {
+    return start(gateway::install, address, threads);
+  }
+
+  /**
+   * The same with the connection's handlers added by {@code installer}, e.g. a TLS handler before
+   * the gateway's own.
+   */
+  public static GatewayServer start(java.util.function.Consumer<io.netty.channel.ChannelPipeline> installer,
+      InetSocketAddress address, int threads) throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     ChannelFuture bound =
         new ServerBootstrap()
@@ -39,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel c) {
-                    gateway.install(c.pipeline());
+                    installer.accept(c.pipeline());
                   }
                 })
             .bind(address);

@@ -66,7 +66,9 @@ final class RequestDispatcher {
     }
 
     String host = HostHeader.hostname(req.headers().get(HttpHeaderNames.HOST));
-    if (!options.hostAllowed(host)) {
+    // etcd checks --host-whitelist only on insecure connections: DNS rebinding cannot present the certificate
+    boolean secure = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    if (!secure && !options.hostAllowed(host)) {
       Responder r = new Responder(ctx, owner, req.protocolVersion(), keepAlive, null);
       r.text(HttpResponseStatus.MISDIRECTED_REQUEST, HostHeader.dnsRebindingMessage(host));
       return early(r, req);

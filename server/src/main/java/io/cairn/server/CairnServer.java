@@ -22,7 +22,10 @@ import io.cairn.server.api.HasLeaderInterceptor;
 import io.cairn.server.api.LearnerInterceptor;
 import io.cairn.server.api.MembershipChanges;
 import io.cairn.server.cluster.ClusterJoin;
+import io.cairn.server.peer.PeerChannels;
 import io.cairn.server.peer.PeerListener;
+import io.cairn.server.tls.ClientIdentity;
+import io.cairn.server.tls.TlsSetup;
 import io.cairn.server.peer.PeerService;
 import io.cairn.gateway.GatewayOptions;
 import io.cairn.gateway.JsonGateway;
@@ -71,13 +74,14 @@ public final class CairnServer implements AutoCloseable {
   }
 
   public static CairnServer start(ServerConfig cfg) throws IOException {
+    TlsSetup tls = TlsSetup.from(cfg);
     Path memberDir = cfg.dataDir.resolve("member");
     Files.createDirectories(memberDir);
-    ClusterJoin.Discovery joined = null;
+    PeerChannels peerChannels = new PeerChannels(tls::peerClient);
     boolean joining = cfg.initialClusterState.equals("existing")
         && !io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
-    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir,
-        joining ? (joined = ClusterJoin.discover(cfg)).identity() : derive(cfg));
+    ClusterJoin.Joined joined = joining ? ClusterJoin.discover(cfg, peerChannels) : null;
+    MemberIdentity identity = MemberIdentity.loadOrCreate(memberDir, joined != null ? joined.identity() : derive(cfg));
     LOG.info("starting member {} in cluster {} (name {}, data dir {})", MemberIds.hex(identity.memberId()),
         MemberIds.hex(identity.clusterId()), cfg.name, cfg.dataDir.toAbsolutePath());
 
@@ -97,7 +101,7 @@ public final class CairnServer implements AutoCloseable {
     try {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
           joining ? List.of() : bootstrapRecords(cfg),
-          joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()),
+          joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()), peerChannels,
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
@@ -119,7 +123,7 @@ public final class CairnServer implements AutoCloseable {
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
             memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved),
-        new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()));
+        new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()), tls.peerServer());
     try {
       peerListener.start();
     } catch (IOException e) {
@@ -170,8 +174,8 @@ public final class CairnServer implements AutoCloseable {
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
         List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry())),
-        ch -> new JsonGateway(ch, gatewayOptions, endpoints));
+            new GrpcMetricsInterceptor(metrics.registry()), new ClientIdentity()),
+        ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
     } catch (IOException e) {

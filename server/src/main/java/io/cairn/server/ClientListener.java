@@ -13,11 +13,15 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -26,7 +30,8 @@ import java.util.function.Function;
  * Everything that listens for clients: gRPC on --listen-client-urls (sharing each port with the
  * JSON gateway, as etcd does, unless --listen-client-http-urls moves HTTP elsewhere), the gateway's
  * own HTTP listeners, and --listen-metrics-urls. The gateway reaches the services through an
- * in-process channel, so every rule and limit of the gRPC path applies to it too.
+ * in-process channel, so every rule and limit of the gRPC path applies to it too. https URLs get
+ * TLS (see {@link SharedPortNegotiator}); http ones stay plain text, also side by side.
  */
 final class ClientListener implements AutoCloseable {
   /** etcd lets a gRPC message exceed --max-request-bytes by this much before gRPC itself refuses it. */
@@ -40,8 +45,12 @@ final class ClientListener implements AutoCloseable {
   private final List<GatewayServer> httpServers = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
 
+  /** TLS for https URLs (null when none is https). */
+  private final SslContext tls;
+
   ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
-      Function<io.grpc.Channel, JsonGateway> gatewayFactory) {
+      Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
+    this.tls = tls;
     String name = "cairn-" + UUID.randomUUID();
     InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
         .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
@@ -70,7 +79,14 @@ final class ClientListener implements AutoCloseable {
     }
     services.forEach(s -> b.addService(ServerInterceptors.intercept(s, interceptors)));
     b.addService(health.getHealthService());
-    if (gateway != null && cfg.listenClientHttpUrls.isEmpty()) {
+    boolean sharedPort = gateway != null && cfg.listenClientHttpUrls.isEmpty();
+    if (tls != null) {
+      Set<Integer> tlsPorts = new HashSet<>();
+      urls.stream().filter(u -> u.getScheme().equals("https")).forEach(u -> tlsPorts.add(u.getPort()));
+      // without the gateway here an HTTP/1 client only gets its connection closed
+      SharedPortNegotiator.apply(b, sharedPort ? gateway::install : p -> p.channel().close(), tls,
+          a -> a instanceof InetSocketAddress i && tlsPorts.contains(i.getPort()));
+    } else if (sharedPort) {
       SharedPortNegotiator.apply(b, gateway::install);
     }
     server = b.build();
@@ -92,7 +108,14 @@ final class ClientListener implements AutoCloseable {
         throw new IOException("--listen-metrics-urls needs the HTTP endpoints; do not set --enable-grpc-gateway=false");
       }
       try {
-        httpServers.add(GatewayServer.start(gateway, address(u), 1));
+        if (u.getScheme().equals("https")) {
+          httpServers.add(GatewayServer.start(p -> {
+            p.addLast(new SslHandler(tls.newEngine(p.channel().alloc())));
+            gateway.install(p);
+          }, address(u), 1));
+        } else {
+          httpServers.add(GatewayServer.start(gateway, address(u), 1));
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while binding " + u, e);

@@ -6,7 +6,7 @@ import io.cairn.proto.serverpb.Membership;
 import io.cairn.proto.serverpb.PeerGrpc;
 import io.cairn.server.config.ServerConfig;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.cairn.server.peer.PeerChannels;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -22,13 +22,12 @@ public final class ClusterJoin {
   private ClusterJoin() {}
 
   /**
-   * Who this member is, and the other members' ids and peer URLs as the cluster knows them: a joining member must
-   * reach its peers under their real ids (derived from the cluster's own --initial-cluster-token, which `member add`
-   * does not print), or its answers to the leader go nowhere.
+   * Who this member is, and the other members' ids and peer URLs as the cluster knows them: a
+   * joining member cannot derive those ids itself (`member add` prints no --initial-cluster-token).
    */
-  public record Discovery(MemberIdentity identity, Map<Long, URI> peers) {}
+  public record Joined(MemberIdentity identity, Map<Long, URI> peers) {}
 
-  public static Discovery discover(ServerConfig cfg) throws IOException {
+  public static Joined discover(ServerConfig cfg, PeerChannels channels) throws IOException {
     List<String> mine = cfg.initialAdvertisePeerUrls.stream().map(URI::toString).sorted().toList();
     String lastError = "no other member in --initial-cluster";
     for (Map.Entry<String, List<URI>> e : cfg.initialCluster.entrySet()) {
@@ -36,7 +35,7 @@ public final class ClusterJoin {
         continue;
       }
       for (URI u : e.getValue()) {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
+        ManagedChannel ch = channels.open(u);
         try {
           Membership m = PeerGrpc.newBlockingStub(ch).withDeadlineAfter(3, TimeUnit.SECONDS)
               .members(MembersRequest.getDefaultInstance());
@@ -48,7 +47,7 @@ public final class ClusterJoin {
                   peers.put(o.getId(), URI.create(o.getPeerUrls(0)));
                 }
               }
-              return new Discovery(new MemberIdentity(r.getId(), m.getClusterId()), peers);
+              return new Joined(new MemberIdentity(r.getId(), m.getClusterId()), peers);
             }
           }
           throw new IOException("error validating peerURLs: member with peer URLs " + mine

@@ -1,5 +1,6 @@
 package io.cairn.server.config;
 
+import io.cairn.server.tls.TlsInfo;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,14 @@ public final class ServerConfig {
   public final String hostWhitelist;
   /** Lease checkpointing: {@code --experimental-enable-lease-checkpoint} or feature gate {@code LeaseCheckpoint=true}. */
   public final boolean leaseCheckpoint;
+  /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file, --client-cert-allowed-hostname, --auto-tls. */
+  public final TlsInfo clientTls;
+  /** The --peer-* equivalents. */
+  public final TlsInfo peerTls;
+  /** Go's cipher suite names; checked when TLS is set up. */
+  public final String cipherSuites;
+  public final String tlsMinVersion;
+  public final String tlsMaxVersion;
 
   private ServerConfig(Map<String, String> v) throws FlagException {
     name = v.get("name");
@@ -97,6 +106,15 @@ public final class ServerConfig {
     hostWhitelist = v.get("host-whitelist");
     leaseCheckpoint = Boolean.parseBoolean(v.get("experimental-enable-lease-checkpoint"))
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
+    clientTls = new TlsInfo(v.get("cert-file"), v.get("key-file"), v.get("trusted-ca-file"),
+        Boolean.parseBoolean(v.get("client-cert-auth")), v.get("client-crl-file"), "",
+        v.get("client-cert-allowed-hostname"), Boolean.parseBoolean(v.get("auto-tls")));
+    peerTls = new TlsInfo(v.get("peer-cert-file"), v.get("peer-key-file"), v.get("peer-trusted-ca-file"),
+        Boolean.parseBoolean(v.get("peer-client-cert-auth")), v.get("peer-crl-file"), v.get("peer-cert-allowed-cn"),
+        v.get("peer-cert-allowed-hostname"), Boolean.parseBoolean(v.get("peer-auto-tls")));
+    cipherSuites = v.get("cipher-suites");
+    tlsMinVersion = v.get("tls-min-version");
+    tlsMaxVersion = v.get("tls-max-version");
     if (!initialCluster.containsKey(name)) {
       throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
     }
@@ -146,8 +164,8 @@ public final class ServerConfig {
         throw new FlagException("invalid value \"" + list + "\" for flag -" + flag
             + ": URL address does not have the form \"host:port\": " + s);
       }
-      if (!u.getScheme().equals("http")) {
-        if (u.getScheme().equals("https") || u.getScheme().equals("unix") || u.getScheme().equals("unixs")) {
+      if (!u.getScheme().equals("http") && !u.getScheme().equals("https")) {
+        if (u.getScheme().equals("unix") || u.getScheme().equals("unixs")) {
           throw new FlagException("--" + flag + ": scheme " + u.getScheme() + " is not supported by cairn yet: " + s);
         }
         throw new FlagException("invalid value \"" + list + "\" for flag -" + flag

@@ -111,7 +111,8 @@ final class PrefaceSniffer extends ChannelInboundHandlerAdapter {
       }
     }
     releaseEvents();
-    p.addFirst(new GrpcCommandCloser());
+    // before us, so after any TLS handler: the close command is caught before TLS would refuse a non-byte write
+    p.addBefore(ctx.name(), null, new GrpcCommandCloser());
     http1Installer.accept(p);
     replayAndRemove(ctx);
   }

@@ -4,7 +4,6 @@ import io.cairn.proto.raftpb.Message;
 import io.cairn.proto.serverpb.PeerGrpc;
 import io.cairn.proto.serverpb.SendAck;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.net.URI;
@@ -35,13 +34,13 @@ final class PeerLink implements AutoCloseable {
   private final Runnable removedFromCluster;
 
   /** @param removedFromCluster told when the peer refuses this member's traffic because the cluster removed it */
-  PeerLink(long peerId, URI url, LongConsumer unreachable, long clusterId, Runnable removedFromCluster) {
+  PeerLink(long peerId, URI url, PeerChannels channels, LongConsumer unreachable, long clusterId,
+      Runnable removedFromCluster) {
     this.removedFromCluster = removedFromCluster;
     this.peerId = peerId;
     this.url = url;
     this.unreachable = unreachable;
-    this.channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
-        .maxInboundMessageSize(Integer.MAX_VALUE).intercept(ClusterIdCheck.stamp(clusterId)).build();
+    this.channel = channels.open(url, ClusterIdCheck.stamp(clusterId));
     this.sender = new Thread(this::run, "cairn-peer-" + Long.toHexString(peerId));
     this.sender.setDaemon(true);
     this.sender.start();
@@ -134,7 +133,9 @@ final class PeerLink implements AutoCloseable {
         } else if (running && String.valueOf(t.getMessage()).contains(ClusterIdCheck.MISMATCH)) {
           LOG.error("peer {} belongs to another cluster: {}", Long.toHexString(peerId), t.getMessage());
         } else if (!broken && running) {
-          LOG.debug("stream to peer {} failed: {}", Long.toHexString(peerId), t.getMessage());
+          // the cause says why (a refused certificate, say); the status alone only says "io exception"
+          LOG.debug("stream to peer {} failed: {} ({})", Long.toHexString(peerId), t.getMessage(),
+              t.getCause() == null ? "" : t.getCause().toString());
         }
         broken = true;
       }

@@ -22,19 +22,22 @@ public final class PeerTransport implements AutoCloseable {
   /** Snapshots on their way, by peer: at most one each. */
   private final Map<Long, SnapshotSender> sendingSnapshot = new java.util.concurrent.ConcurrentHashMap<>();
   private final Runnable removedFromCluster;
+  private final PeerChannels channels;
 
   /**
    * @param peers the other members' ids and peer URLs
+   * @param channels opens the (TLS for https) channel to each
    * @param unreachable told (on any thread) when a peer's queue is full or its stream broke
    * @param checkpointer makes a store checkpoint to send to a follower that fell behind
    * @param snapshotOutcome told whether a snapshot was installed (Raft's ReportSnapshot)
    */
-  public PeerTransport(long clusterId, Map<Long, URI> peers, LongConsumer unreachable,
+  public PeerTransport(long clusterId, Map<Long, URI> peers, PeerChannels channels, LongConsumer unreachable,
       SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome, Runnable removedFromCluster) {
     this.clusterId = clusterId;
+    this.channels = channels;
     this.unreachable = unreachable;
     this.removedFromCluster = removedFromCluster;
-    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, unreachable, clusterId, removedFromCluster)));
+    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, channels, unreachable, clusterId, removedFromCluster)));
     this.checkpointer = checkpointer;
     this.snapshotOutcome = snapshotOutcome;
   }
@@ -81,7 +84,7 @@ public final class PeerTransport implements AutoCloseable {
         if (cur != null) {
           closeLater(cur);
         }
-        links.put(r.getId(), new PeerLink(r.getId(), url, unreachable, clusterId, removedFromCluster));
+        links.put(r.getId(), new PeerLink(r.getId(), url, channels, unreachable, clusterId, removedFromCluster));
       }
     }
     for (Long id : new java.util.ArrayList<>(links.keySet())) {

@@ -84,7 +84,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   private volatile Runnable onLeaderChange = () -> { };
 
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
-      Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
+      io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
       LongConsumer walFsyncNanos, MemberStop stop) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
@@ -143,7 +143,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     apply.onApplied(this::afterApply);
     apply.onMemberAttributes(membership::applyAttributes);
     apply.onSnapshot(snapshots::install);
-    this.transport = new PeerTransport(clusterId, peers, raft::reportUnreachable, snapshots::checkpointToSend,
+    this.transport = new PeerTransport(clusterId, peers, peerChannels, raft::reportUnreachable, snapshots::checkpointToSend,
         raft::reportSnapshot, this::removedByPeer);
     snapshots.attach(transport);
     raft.onSnapshotNeeded(() -> apply.post(snapshots::snapshotNow));

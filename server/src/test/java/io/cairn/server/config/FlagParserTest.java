@@ -69,10 +69,25 @@ class FlagParserTest {
 
   @Test
   void unsupportedFeaturesAreRefusedNotIgnored() {
-    assertThatThrownBy(() -> parse(Map.of(), "--cert-file", "/x.pem"))
-        .hasMessage("--cert-file is not supported by cairn yet");
-    assertThatThrownBy(() -> ServerConfig.from(parse(Map.of(), "--listen-client-urls", "https://127.0.0.1:1").values()))
-        .hasMessageContaining("scheme https is not supported");
+    assertThatThrownBy(() -> parse(Map.of(), "--discovery", "https://discovery.example"))
+        .hasMessage("--discovery is not supported by cairn yet");
+    assertThatThrownBy(() -> ServerConfig.from(parse(Map.of(), "--listen-client-urls", "unixs://x:1").values()))
+        .hasMessageContaining("scheme unixs is not supported");
+  }
+
+  @Test
+  void tlsFlagsAndTheirEnvironmentVariablesReachTheConfig() throws Exception {
+    ServerConfig cfg = ServerConfig.from(parse(Map.of("ETCD_PEER_CERT_ALLOWED_CN", "peer", "ETCD_AUTO_TLS", "true"),
+        "--cert-file", "/c.pem", "--key-file=/k.pem", "--client-cert-auth", "--peer-trusted-ca-file", "/ca.pem",
+        "--listen-client-urls", "https://127.0.0.1:1", "--tls-max-version", "TLS1.3").values());
+    assertThat(cfg.clientTls.certFile()).isEqualTo("/c.pem");
+    assertThat(cfg.clientTls.keyFile()).isEqualTo("/k.pem");
+    assertThat(cfg.clientTls.clientCertAuth()).isTrue();
+    assertThat(cfg.clientTls.autoTls()).isTrue();
+    assertThat(cfg.peerTls.trustedCaFile()).isEqualTo("/ca.pem");
+    assertThat(cfg.peerTls.allowedCn()).isEqualTo("peer");
+    assertThat(cfg.listenClientUrls.get(0).getScheme()).isEqualTo("https");
+    assertThat(cfg.tlsMaxVersion).isEqualTo("TLS1.3");
   }
 
   @Test

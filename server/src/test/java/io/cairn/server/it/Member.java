@@ -25,6 +25,8 @@ final class Member implements AutoCloseable {
   final Path dataDir;
   final Path log;
   private Process process;
+  /** The client URLs' scheme. */
+  private String scheme = "http";
   private final List<String> command;
   private final Map<String, String> env;
 
@@ -122,10 +124,26 @@ final class Member implements AutoCloseable {
   }
 
   private static List<Member> cluster(String kind, Path dir, int n, String... extraFlags) throws IOException {
-    return cluster(kind, dir, n, i -> Map.of(), extraFlags);
+    return cluster(kind, dir, n, "http", "http", i -> List.of(), i -> Map.of(), extraFlags);
   }
 
-  private static List<Member> cluster(String kind, Path dir, int n, java.util.function.IntFunction<Map<String, String>> env,
+  /** The same, member {@code i} (from 0) with the environment {@code env.apply(i)}. */
+  private static List<Member> cluster(String kind, Path dir, int n,
+      java.util.function.IntFunction<Map<String, String>> env, String... extraFlags) throws IOException {
+    return cluster(kind, dir, n, "http", "http", i -> List.of(), env, extraFlags);
+  }
+
+  /**
+   * {@code n} Cairn members with {@code clientScheme} client URLs and {@code peerScheme} peer URLs;
+   * {@code perMember.apply(i)} adds member i's own flags (its certificate files, say).
+   */
+  static List<Member> cairnCluster(Path dir, int n, String clientScheme, String peerScheme,
+      java.util.function.IntFunction<List<String>> perMember, String... extraFlags) throws IOException {
+    return cluster("cairn", dir, n, clientScheme, peerScheme, perMember, i -> Map.of(), extraFlags);
+  }
+
+  private static List<Member> cluster(String kind, Path dir, int n, String clientScheme, String peerScheme,
+      java.util.function.IntFunction<List<String>> perMember, java.util.function.IntFunction<Map<String, String>> env,
       String... extraFlags) throws IOException {
     if (kind.equals("cairn")) {
       requireIntegrationPhase();
@@ -136,7 +154,8 @@ final class Member implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       client[i] = Ports.free();
       peer[i] = Ports.free();
-      initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
+      initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=").append(peerScheme)
+          .append("://127.0.0.1:").append(peer[i]);
     }
     List<Member> members = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -145,14 +164,16 @@ final class Member implements AutoCloseable {
               System.getProperty("cairn.jar", "target/cairn.jar")));
       Path data = dir.resolve(kind + "-m" + (i + 1));
       cmd.addAll(List.of("--name", "m" + (i + 1), "--data-dir", data.toString(),
-          "--listen-client-urls", "http://127.0.0.1:" + client[i],
-          "--advertise-client-urls", "http://127.0.0.1:" + client[i],
-          "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
-          "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
+          "--listen-client-urls", clientScheme + "://127.0.0.1:" + client[i],
+          "--advertise-client-urls", clientScheme + "://127.0.0.1:" + client[i],
+          "--listen-peer-urls", peerScheme + "://127.0.0.1:" + peer[i],
+          "--initial-advertise-peer-urls", peerScheme + "://127.0.0.1:" + peer[i],
           "--initial-cluster", initial.toString(), "--initial-cluster-state", "new",
           "--initial-cluster-token", "it-" + kind));
+      cmd.addAll(perMember.apply(i));
       cmd.addAll(List.of(extraFlags));
       Member m = new Member(kind, data, cmd, client[i], peer[i], env.apply(i));
+      m.scheme = clientScheme;
       members.add(m);
     }
     for (Member m : members) {
@@ -208,7 +229,7 @@ final class Member implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + clientPort;
+    return scheme + "://127.0.0.1:" + clientPort;
   }
 
   long pid() {
