@@ -35,10 +35,7 @@ final class CairnTool {
   }
 
   private static String read(java.io.InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "<" + e + ">";
-    }
+    return Etcdctl.read(in);
   }
+
 }

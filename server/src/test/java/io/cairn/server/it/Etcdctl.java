@@ -125,7 +125,8 @@ final class Etcdctl {
     }
   }
 
-  private static String read(java.io.InputStream in) {
+  /** All of a process stream as UTF-8 (the error text in its place if reading fails). */
+  static String read(java.io.InputStream in) {
     try {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
