@@ -12,7 +12,8 @@ seed="${SEED:-random}"
 cd "$root"
 mvn -B -q ${MVN_OPTS:-} package -DskipTests
 out="$root/server/target/robustness-runs.tsv"
-before=$(wc -l < "$out" 2>/dev/null || echo 0)
+before=0
+[ -f "$out" ] && before=$(wc -l < "$out")
 set +e
 mvn -B ${MVN_OPTS:-} verify -pl server -am -Dtest=RobustnessCampaignTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dcairn.campaign.runs="$runs" -Dcairn.campaign.seed="$seed" ${SCENARIO:+-Dcairn.campaign.scenario=$SCENARIO} \

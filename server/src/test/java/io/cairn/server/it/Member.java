@@ -36,7 +36,7 @@ final class Member implements AutoCloseable {
     this.command = command;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
-    this.env = env;
+    this.env = new java.util.HashMap<>(env);
     this.log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
   }
 
@@ -264,6 +264,11 @@ final class Member implements AutoCloseable {
   /** The exit status once the process ended by itself within {@code wait}, or null while it still runs. */
   Integer awaitExit(Duration wait) throws InterruptedException {
     return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+  }
+
+  /** Starts without {@code name} in the environment from now on (a failpoint that should fire once). */
+  void unsetEnv(String name) {
+    env.remove(name);
   }
 
   /** SIGSTOP: a pause (a long GC, a frozen VM), resumed by {@link #resume}. */

@@ -130,6 +130,7 @@ enum Scenario {
 
     @Override
     void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      awaitFailpointHalt(c.members.get(2));
       wait.run();
       c.restartDead();
     }
@@ -143,6 +144,7 @@ enum Scenario {
 
     @Override
     void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      awaitFailpointHalt(c.members.get(1));
       wait.run();
       c.restartDead();
     }
@@ -151,6 +153,13 @@ enum Scenario {
   /** Compaction period of the traffic, 0 for none (watches from the first revision are then checked). */
   int compactEveryMs() {
     return 0;
+  }
+
+  /** The failpoint's panic halts its member with status 2 (a real failure would exit 1). */
+  static void awaitFailpointHalt(Member m) throws Exception {
+    Integer status = m.awaitExit(java.time.Duration.ofSeconds(30));
+    org.assertj.core.api.Assertions.assertThat(status).as("the failpoint halted the member:%n%s", m.logText())
+        .isEqualTo(2);
   }
 
   /** Failpoints by member index, set in its environment at start. */
