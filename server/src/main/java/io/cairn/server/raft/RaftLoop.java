@@ -14,6 +14,7 @@ import io.cairn.server.api.EtcdErrors;
 import io.cairn.server.peer.PeerTransport;
 import io.cairn.storage.failpoint.Failpoints;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -53,8 +54,11 @@ final class RaftLoop implements AutoCloseable {
   private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
   private final WaitingProposals waitingForLeader;
   private final ReadRounds reads;
-  /** A snapshot received from the leader whose MsgSnap is being stepped; null otherwise. */
-  private SnapshotOffer offer;
+  /**
+   * Snapshots received whose MsgSnaps were stepped in this drain of the inbox, by index: streams from a former and a
+   * current leader can finish together, and the Ready then carries the one Raft took, whichever it was.
+   */
+  private final Map<Long, SnapshotOffer> offers = new java.util.LinkedHashMap<>();
   private ConfState confState;
   private final Thread thread;
   private volatile boolean running = true;
@@ -137,10 +141,11 @@ final class RaftLoop implements AutoCloseable {
    */
   void offerSnapshot(Message msgSnap, ReceivedCheckpoint checkpoint, CompletableFuture<Void> done) {
     inbox.add(() -> {
-      if (offer != null) {
-        offer.discard();
+      SnapshotOffer previous = offers.put(msgSnap.getSnapshot().getMetadata().getIndex(),
+          new SnapshotOffer(msgSnap, checkpoint, done));
+      if (previous != null) {
+        previous.discard(); // the same snapshot twice: the newer stream's copy is kept
       }
-      offer = new SnapshotOffer(msgSnap, checkpoint, done);
       stepNow(msgSnap);
     });
   }
@@ -309,13 +314,13 @@ final class RaftLoop implements AutoCloseable {
         while (node.hasReady()) {
           handle(node.ready());
         }
-        if (offer != null) {
+        for (SnapshotOffer refused : offers.values()) {
           // stepped, and Raft did not take it (an old term, or already committed past it)
-          LOG.info("raft did not accept the snapshot at index {} from {}; discarding it", offer.index(),
-              Long.toHexString(offer.msgSnap().getFrom()));
-          offer.discard();
-          offer = null;
+          LOG.info("raft did not accept the snapshot at index {} from {}; discarding it", refused.index(),
+              Long.toHexString(refused.msgSnap().getFrom()));
+          refused.discard();
         }
+        offers.clear();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -419,18 +424,17 @@ final class RaftLoop implements AutoCloseable {
   }
 
   /**
-   * Raft accepted a snapshot: it must be the one just offered (Raft takes snapshots only from MsgSnap). Its
+   * Raft accepted a snapshot: it must be one just offered (Raft takes snapshots only from MsgSnap). Its
    * checkpoint moves next to this member's snapshots, is persisted with the snapshot, and only then is the store
    * replaced, on the apply thread after every entry before it.
    */
   private void persistWithSnapshot(Ready rd) throws Exception {
     long index = rd.snapshot().getMetadata().getIndex();
-    if (offer == null || offer.index() != index) {
+    SnapshotOffer accepted = offers.remove(index);
+    if (accepted == null) {
       throw new IllegalStateException("raft accepted a snapshot at index " + index + " that no received checkpoint"
           + " holds");
     }
-    SnapshotOffer accepted = offer;
-    offer = null;
     ReceivedCheckpoint kept = log.adopt(accepted.checkpoint(), index);
     log.persist(rd, kept);
     confState = rd.snapshot().getMetadata().getConfState();

@@ -152,4 +152,39 @@ class SnapshotInstallTest {
     assertThat(store.consistentIndex()).isEqualTo(150);
     assertThat(stops).isEmpty();
   }
+
+  /**
+   * Two snapshot streams finishing together (from a former and a current leader) reach the raft thread in one drain
+   * of its inbox. Raft takes the first and refuses the second; the accepted one must still find its checkpoint.
+   * Before the fix the second offer replaced the first, and the Ready that carried the first stopped the member.
+   */
+  @Test
+  void twoSnapshotsInOneDrainInstallTheOneRaftAccepted() throws Exception {
+    java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+    raft.post(() -> {
+      try {
+        hold.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    CompletableFuture<Void> first = offerAsync(3, 100, checkpoint("first", 120, "first"));
+    CompletableFuture<Void> second = offerAsync(2, 90, checkpoint("second", 95, "second"));
+    hold.countDown();
+    first.get(10, TimeUnit.SECONDS);
+    second.get(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> apply.appliedIndex() >= 100);
+    assertThat(value()).isEqualTo("first");
+    assertThat(stops).isEmpty();
+  }
+
+  private CompletableFuture<Void> offerAsync(long term, long index, Path checkpoint) throws Exception {
+    Message snap = Message.newBuilder().setType(MessageType.MSG_SNAP).setFrom(LEADER).setTo(SELF).setTerm(term)
+        .setSnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+            .setConfState(ConfState.newBuilder().addVoters(SELF).addVoters(LEADER).addVoters(3)))).build();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    raft.offerSnapshot(snap, new ReceivedCheckpoint(checkpoint, Checkpoints.seal(checkpoint),
+        MvccStore.inspect(checkpoint).consistentIndex()), done);
+    return done;
+  }
 }
