@@ -87,7 +87,7 @@ public final class CairnServer implements AutoCloseable {
 
     // The raft WAL makes writes durable before they are applied, so the store need not fsync its
     // own log; the WAL is only released behind a store flush (see docs/architecture.md).
-    MvccStore store = MvccStore.open(memberDir.resolve("store"), StoreOptions.builder().syncWrites(false).build());
+    MvccStore store = MvccStore.open(memberDir.resolve("store"), storeOptions(cfg));
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-ticker");
       t.setDaemon(true);
@@ -205,7 +205,14 @@ public final class CairnServer implements AutoCloseable {
   }
 
   /** The other --initial-cluster members' peer URLs: whom to reach before the membership is known. */
-  static java.util.Map<Long, java.net.URI> peerUrls(ServerConfig cfg, long self) {
+  /** The store as the flags configure it; its own log is not synced (see the caller). */
+  private static StoreOptions storeOptions(ServerConfig cfg) {
+    StoreOptions.Builder b = StoreOptions.builder().syncWrites(false);
+    if (cfg.maxResponseBytes > 0) b.maxResponseBytes(cfg.maxResponseBytes);
+    return b.build();
+  }
+
+    static java.util.Map<Long, java.net.URI> peerUrls(ServerConfig cfg, long self) {
     java.util.Map<Long, java.net.URI> out = new java.util.LinkedHashMap<>();
     cfg.initialCluster.forEach((name, urls) -> {
       long id = MemberIds.memberId(urls, cfg.initialClusterToken);

@@ -69,6 +69,7 @@ public final class EtcdErrors {
         case OUT_OF_RANGE -> Status.OUT_OF_RANGE;
         case NOT_FOUND -> Status.NOT_FOUND;
         case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+        case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
       };
       return code.withDescription(m.getMessage()).asRuntimeException();
     }

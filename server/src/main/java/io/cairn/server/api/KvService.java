@@ -10,6 +10,7 @@ import io.cairn.proto.etcdserverpb.PutRequest;
 import io.cairn.proto.etcdserverpb.PutResponse;
 import io.cairn.proto.etcdserverpb.RangeRequest;
 import io.cairn.proto.etcdserverpb.RangeResponse;
+import io.cairn.proto.etcdserverpb.RequestOp;
 import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
 import io.cairn.proto.serverpb.InternalRequest;
@@ -97,8 +98,39 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
+    if (MvccStore.isReadOnlyTxn(req)) {
+      // etcd serves a txn of only ranges like a range: after the read barrier unless every range is serializable
+      if (allSerializable(req)) {
+        serveReadOnlyTxn(req, out);
+      } else {
+        proposer.readBarrier().whenComplete((ok, err) -> {
+          if (err != null) {
+            out.onError(EtcdErrors.toStatus(err));
+          } else {
+            serveReadOnlyTxn(req, out);
+          }
+        });
+      }
+      return;
+    }
     write(InternalRequest.newBuilder().setTxn(req).build(), out,
         (TxnResponse r) -> r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
+  }
+
+  /** etcd {@code isTxnSerializable}; a txn with no ops at all counts as serializable, as in etcd. */
+  private static boolean allSerializable(TxnRequest req) {
+    for (RequestOp op : req.getSuccessList()) if (!op.getRequestRange().getSerializable()) return false;
+    for (RequestOp op : req.getFailureList()) if (!op.getRequestRange().getSerializable()) return false;
+    return true;
+  }
+
+  private void serveReadOnlyTxn(TxnRequest req, StreamObserver<TxnResponse> out) {
+    try {
+      TxnResponse r = store.readOnlyTxn(req);
+      reply(out, r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
   }
 
   @Override

@@ -25,6 +25,7 @@ final class FlagTable {
       Flag.str("quota-backend-bytes", "0", "Raise alarms when backend size exceeds the given quota (0 defaults to low space quota)."),
       Flag.str("max-txn-ops", "128", "Maximum number of operations permitted in a transaction."),
       Flag.str("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept."),
+      Flag.str("max-response-bytes", "0", "Cairn only: maximum size in bytes of the key-values in one Range or Txn response; larger ones fail with ResourceExhausted (0: gRPC's 2 GiB send limit or an eighth of the heap, whichever is smaller)."),
       Flag.str("max-concurrent-streams", "4294967295", "Maximum concurrent streams that each client can open at a time."),
       Flag.str("grpc-keepalive-min-time", "5s", "Minimum duration interval that a client should wait before pinging server."),
       Flag.str("grpc-keepalive-interval", "2h", "Frequency duration of server-to-client ping to check if a connection is alive (0 to disable)."),

@@ -31,6 +31,8 @@ public final class ServerConfig {
   public final long quotaBackendBytes;
   public final int maxTxnOps;
   public final int maxRequestBytes;
+  /** Cairn's --max-response-bytes; 0 means the store's default. */
+  public final long maxResponseBytes;
   public final long maxConcurrentStreams;
   public final Duration grpcKeepaliveMinTime;
   public final Duration grpcKeepaliveInterval;
@@ -85,6 +87,7 @@ public final class ServerConfig {
     quotaBackendBytes = num("quota-backend-bytes", v);
     maxTxnOps = (int) num("max-txn-ops", v);
     maxRequestBytes = (int) Math.min(Integer.MAX_VALUE - (1 << 20), num("max-request-bytes", v));
+    maxResponseBytes = num("max-response-bytes", v);
     maxConcurrentStreams = num("max-concurrent-streams", v);
     grpcKeepaliveMinTime = GoDuration.parse("grpc-keepalive-min-time", v.get("grpc-keepalive-min-time"));
     grpcKeepaliveInterval = GoDuration.parse("grpc-keepalive-interval", v.get("grpc-keepalive-interval"));

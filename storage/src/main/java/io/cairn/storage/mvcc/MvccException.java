@@ -8,7 +8,7 @@ public final class MvccException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The gRPC status code etcd uses for the message. */
-  public enum Code { INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND, FAILED_PRECONDITION }
+  public enum Code { INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED }
 
   static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
   static final String FUTURE_REV = "etcdserver: mvcc: required revision is a future revision";
@@ -22,6 +22,8 @@ public final class MvccException extends RuntimeException {
   static final String TOO_MANY_OPS = "etcdserver: too many operations in txn request";
   static final String DUPLICATE_KEY = "etcdserver: duplicate key given in txn request";
   static final String INVALID_SORT = "etcdserver: invalid sort option";
+  /** gRPC's text for a message over the send limit, which is how an oversized response fails on etcd. */
+  static final String RESPONSE_TOO_LARGE = "grpc: trying to send message larger than max (%d vs. %d)";
 
   private final Code code;
 
@@ -56,6 +58,10 @@ public final class MvccException extends RuntimeException {
 
   static MvccException leaseTtlTooLarge() {
     return new MvccException(Code.OUT_OF_RANGE, LEASE_TTL_TOO_LARGE);
+  }
+
+  static MvccException responseTooLarge(long bytes, long max) {
+    return new MvccException(Code.RESOURCE_EXHAUSTED, String.format(RESPONSE_TOO_LARGE, bytes, max));
   }
 
   static MvccException invalid(String message) {

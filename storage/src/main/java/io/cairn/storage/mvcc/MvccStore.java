@@ -118,11 +118,38 @@ public final class MvccStore implements AutoCloseable {
       long cur = currentRev.get();
       RangeResponse resp;
       try (RocksIterator it = db.newIterator(db.kv)) {
-        resp = RangeEvaluator.execute(req, it, cur, compactRev.get());
+        resp = RangeEvaluator.execute(req, it, cur, compactRev.get(), new ResponseBudget(options.maxResponseBytes()));
       }
       checkNotCompactedMeanwhile(req.getRevision() <= 0 ? cur : req.getRevision());
       return resp;
     });
+  }
+
+  /**
+   * A txn whose ops are all ranges ({@link #isReadOnlyTxn}), served as etcd serves it: off the apply thread, on
+   * one point-in-time view, header at the current revision.
+   */
+  public TxnResponse readOnlyTxn(TxnRequest req) {
+    RequestValidation.validateTxn(req, Integer.MAX_VALUE);
+    if (!TxnExecutor.isReadOnly(req)) throw new IllegalArgumentException("not a read-only txn");
+    return guarded(() -> {
+      try (SnapshotView view = new SnapshotView(db, currentRev.get())) {
+        TxnExecutor txn = new TxnExecutor(id -> false, compactRev.get(), options.maxResponseBytes());
+        TxnResponse.Builder resp = txn.executeReadOnly(req, view);
+        // compares and revision-0 ranges read at the current revision, which no compaction passes
+        if (txn.lowestRangeRevision() != Long.MAX_VALUE) checkNotCompactedMeanwhile(txn.lowestRangeRevision());
+        return resp.setHeader(ResponseHeader.newBuilder().setRevision(view.readRev())).build();
+      }
+    });
+  }
+
+  /** etcd's {@code isTxnReadonly}: every op of both branches is a range. */
+  public static boolean isReadOnlyTxn(TxnRequest req) {
+    return TxnExecutor.isReadOnly(req);
+  }
+
+  long maxResponseBytes() {
+    return options.maxResponseBytes();
   }
 
   /**
@@ -212,7 +239,13 @@ public final class MvccStore implements AutoCloseable {
     return guarded(() -> {
       synchronized (writeLock) {
         try (StoreBatch b = new StoreBatch(this)) {
-          T resp = op.apply(b);
+          T resp;
+          try {
+            resp = op.apply(b);
+          } catch (MvccException refused) {
+            b.commit(); // as on the apply path: a refusal stages nothing, or (oversized txn reads) what must apply
+            throw refused;
+          }
           b.commit();
           return resp;
         }

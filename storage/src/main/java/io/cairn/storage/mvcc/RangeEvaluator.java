@@ -22,8 +22,10 @@ final class RangeEvaluator {
    * @param currentRev the revision the read view is at (header.revision of the response; inside a write txn it is
    *     the txn's revision once the txn has written something)
    * @param firstRev the compacted revision, or -1 if never compacted (etcd's compactMainRev)
+   * @param budget charged for every key-value held for the response; throws once it is spent
    */
-  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev) {
+  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev,
+      ResponseBudget budget) {
     long rev = resolveRevision(r.getRevision(), currentRev, firstRev);
     KeyRange range = KeyRange.of(r.getKey(), r.getRangeEnd());
     RangeResponse.Builder resp = RangeResponse.newBuilder()
@@ -56,7 +58,9 @@ final class RangeEvaluator {
     RangeReader.forEachLive(it, range, rev, (k, i) -> {
       count[0]++;
       if (kvs.size() < maxKvs) {
-        kvs.add(VersionRecord.decode(KeyCodec.userKey(k), KeyCodec.revision(k), i.value(), withValue));
+        KeyValue kv = VersionRecord.decode(KeyCodec.userKey(k), KeyCodec.revision(k), i.value(), withValue);
+        budget.charge(kv);
+        kvs.add(kv);
       }
       return true; // keep going: count covers the whole range
     });

@@ -89,11 +89,18 @@ public final class StoreBatch implements AutoCloseable {
    */
   public TxnResponse txn(TxnRequest req, long consistentIndex) {
     RequestValidation.validateTxn(req, Integer.MAX_VALUE);
-    return stage(consistentIndex, r -> TxnResponse.newBuilder().setHeader(header(r)).build(), w -> {
+    MvccException[] oversized = {null};
+    TxnResponse resp = stage(consistentIndex, r -> TxnResponse.newBuilder().setHeader(header(r)).build(), w -> {
       LeaseTable leases = store.leaseTable();
-      TxnResponse.Builder resp = new TxnExecutor(id -> leases.exists(w, id), store.compactRevisionRaw()).execute(req, w);
-      return resp.setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
+      TxnExecutor txn = new TxnExecutor(id -> leases.exists(w, id), store.compactRevisionRaw(),
+          store.maxResponseBytes());
+      TxnResponse.Builder b = txn.execute(req, w);
+      oversized[0] = txn.oversized();
+      return b.setHeader(header(w.hasChanges() ? w.writeRev() : w.beginRev())).build();
     });
+    // thrown after staging: the writes are made, only the response is refused (as gRPC refuses it on etcd)
+    if (oversized[0] != null) throw oversized[0];
+    return resp;
   }
 
   /** See {@link MvccStore#leaseGrant}. */

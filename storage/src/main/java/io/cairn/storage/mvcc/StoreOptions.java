@@ -6,12 +6,14 @@ public final class StoreOptions {
   private final long blockCacheBytes;
   private final long writeBufferBytes;
   private final int compactionBatchOps;
+  private final long maxResponseBytes;
 
   private StoreOptions(Builder b) {
     this.syncWrites = b.syncWrites;
     this.blockCacheBytes = b.blockCacheBytes;
     this.writeBufferBytes = b.writeBufferBytes;
     this.compactionBatchOps = b.compactionBatchOps;
+    this.maxResponseBytes = b.maxResponseBytes;
   }
 
   public static Builder builder() {
@@ -41,11 +43,25 @@ public final class StoreOptions {
     return compactionBatchOps;
   }
 
+  /** The most key-value bytes one Range or Txn response may carry; beyond it the request fails. */
+  public long maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /**
+   * gRPC's send limit, etcd's only bound, unless an eighth of the heap is smaller: building a response and then
+   * serializing it holds it about twice, and a few such requests may run at once.
+   */
+  public static long defaultMaxResponseBytes() {
+    return Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 8);
+  }
+
   public static final class Builder {
     private boolean syncWrites = true;
     private long blockCacheBytes = 64L << 20;
     private long writeBufferBytes = 64L << 20;
     private int compactionBatchOps = 10_000;
+    private long maxResponseBytes = defaultMaxResponseBytes();
 
     private Builder() {}
 
@@ -70,6 +86,12 @@ public final class StoreOptions {
     Builder compactionBatchOps(int ops) {
       if (ops < 1) throw new IllegalArgumentException("compactionBatchOps must be >= 1");
       this.compactionBatchOps = ops;
+      return this;
+    }
+
+    public Builder maxResponseBytes(long bytes) {
+      if (bytes < 1) throw new IllegalArgumentException("maxResponseBytes must be >= 1");
+      this.maxResponseBytes = bytes;
       return this;
     }
 

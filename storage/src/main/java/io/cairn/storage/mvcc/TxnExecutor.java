@@ -3,6 +3,7 @@ package io.cairn.storage.mvcc;
 import com.google.protobuf.ByteString;
 import io.cairn.proto.etcdserverpb.PutRequest;
 import io.cairn.proto.etcdserverpb.RangeRequest;
+import io.cairn.proto.etcdserverpb.RangeResponse;
 import io.cairn.proto.etcdserverpb.RequestOp;
 import io.cairn.proto.etcdserverpb.ResponseHeader;
 import io.cairn.proto.etcdserverpb.ResponseOp;
@@ -22,18 +23,44 @@ import org.rocksdb.RocksIterator;
  *   <li>execute: run the ops in order on one {@link WriteTxn}, each seeing the effects of the earlier ones.
  * </ol>
  * The caller commits the WriteTxn (or drops it if anything threw: no partial write is possible).
+ *
+ * <p>A read-only txn (only ranges, as etcd's {@code isTxnReadonly} decides) runs on a {@link TxnView} of one
+ * point-in-time snapshot instead, off the apply thread.
  */
 final class TxnExecutor {
   private final LongPredicate leaseExists;
   private final long firstRev;
+  private final ResponseBudget budget;
+  /** A range of a write txn that outgrew the budget: the txn's writes still apply, its caller gets this error. */
+  private MvccException oversized;
+  /** The lowest explicit revision a range of the executed branch read at (MAX_VALUE if none). */
+  private long lowestRangeRev = Long.MAX_VALUE;
 
   /**
    * @param leaseExists the store's lease table (unchanged by a txn)
    * @param firstRev compacted revision, or -1 if never compacted
+   * @param maxResponseBytes bound on the key-values all ranges of the txn may return
    */
-  TxnExecutor(LongPredicate leaseExists, long firstRev) {
+  TxnExecutor(LongPredicate leaseExists, long firstRev, long maxResponseBytes) {
     this.leaseExists = leaseExists;
     this.firstRev = firstRev;
+    this.budget = new ResponseBudget(maxResponseBytes);
+  }
+
+  /** etcd {@code isTxnReadonly}: every op of both branches is a range (a nested txn makes it a write txn). */
+  static boolean isReadOnly(TxnRequest req) {
+    for (RequestOp op : req.getSuccessList()) if (!op.hasRequestRange()) return false;
+    for (RequestOp op : req.getFailureList()) if (!op.hasRequestRange()) return false;
+    return true;
+  }
+
+  /** Set after {@link #execute} when a range outgrew the response budget; the writes were made regardless. */
+  MvccException oversized() {
+    return oversized;
+  }
+
+  long lowestRangeRevision() {
+    return lowestRangeRev;
   }
 
   /** Which branch a txn takes, and the decisions of the nested txns in that branch, in op order. */
@@ -41,12 +68,20 @@ final class TxnExecutor {
 
   /** Returns the response without header.revision; the caller sets it (new revision, or current). */
   TxnResponse.Builder execute(TxnRequest req, WriteTxn w) {
-    Decision d;
-    try (RocksIterator it = w.newIterator()) {
-      d = decide(req, it, w.readRev());
-      check(req, d, it, w.readRev());
+    return run(req, decideAndCheck(req, w), w, w);
+  }
+
+  /** A txn {@link #isReadOnly}; every range reads through {@code view}, and an oversized one fails the txn. */
+  TxnResponse.Builder executeReadOnly(TxnRequest req, TxnView view) {
+    return run(req, decideAndCheck(req, view), view, null);
+  }
+
+  private Decision decideAndCheck(TxnRequest req, TxnView view) {
+    try (RocksIterator it = view.newIterator()) {
+      Decision d = decide(req, it, view.readRev());
+      check(req, d, it, view.readRev());
+      return d;
     }
-    return run(req, d, w);
   }
 
   private Decision decide(TxnRequest req, RocksIterator it, long rev) {
@@ -93,26 +128,38 @@ final class TxnExecutor {
     if (p.getLease() != 0 && !leaseExists.test(p.getLease())) throw MvccException.leaseNotFound();
   }
 
-  private TxnResponse.Builder run(TxnRequest req, Decision d, WriteTxn w) {
+  /** @param w where writes go; null for a read-only txn, which has none */
+  private TxnResponse.Builder run(TxnRequest req, Decision d, TxnView view, WriteTxn w) {
     TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(d.succeeded());
     int n = 0;
     for (RequestOp op : d.succeeded() ? req.getSuccessList() : req.getFailureList()) {
       ResponseOp.Builder r = ResponseOp.newBuilder();
       switch (op.getRequestCase()) {
-        case REQUEST_RANGE -> {
-          try (RocksIterator it = w.newIterator()) {
-            r.setResponseRange(RangeEvaluator.execute(op.getRequestRange(), it, w.readRev(), firstRev));
-          }
-        }
+        case REQUEST_RANGE -> r.setResponseRange(range(op.getRequestRange(), view, w != null));
         case REQUEST_PUT -> r.setResponsePut(WriteOps.put(w, op.getRequestPut()));
         case REQUEST_DELETE_RANGE -> r.setResponseDeleteRange(WriteOps.deleteRange(w, op.getRequestDeleteRange()));
         // etcd never fills a nested txn's header: it is present but empty (revision 0)
         case REQUEST_TXN -> r.setResponseTxn(
-            run(op.getRequestTxn(), d.nested().get(n++), w).setHeader(ResponseHeader.getDefaultInstance()));
+            run(op.getRequestTxn(), d.nested().get(n++), view, w).setHeader(ResponseHeader.getDefaultInstance()));
         default -> { } // empty op (rejected by validation): empty response keeps responses 1:1 with ops
       }
       resp.addResponses(r);
     }
     return resp;
+  }
+
+  /**
+   * In a write txn an oversized range must not change what the txn writes (the budget depends on this member's
+   * heap, so members could disagree): the range answers empty, the writes go on, and the caller gets the error.
+   */
+  private RangeResponse range(RangeRequest r, TxnView view, boolean inWriteTxn) {
+    if (r.getRevision() > 0) lowestRangeRev = Math.min(lowestRangeRev, r.getRevision());
+    try (RocksIterator it = view.newIterator()) {
+      return RangeEvaluator.execute(r, it, view.readRev(), firstRev, budget);
+    } catch (MvccException e) {
+      if (!inWriteTxn || e.code() != MvccException.Code.RESOURCE_EXHAUSTED) throw e;
+      if (oversized == null) oversized = e;
+      return RangeResponse.getDefaultInstance();
+    }
   }
 }

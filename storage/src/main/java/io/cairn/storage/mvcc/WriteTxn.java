@@ -19,7 +19,7 @@ import org.rocksdb.WriteBatchWithIndex;
  * version keys are always new, but lease rows and lease_keys entries are overwritten and deleted: the merge is exact
  * only because the batch indexes with overwrite on ({@code new WriteBatchWithIndex(true)} in StoreBatch).
  */
-final class WriteTxn implements RowSource {
+final class WriteTxn implements RowSource, TxnView {
   private final KvDatabase db;
   private final long beginRev;
   private final WriteBatchWithIndex batch;
@@ -62,12 +62,14 @@ final class WriteTxn implements RowSource {
   }
 
   /** etcd: a write txn reads at its own revision once it has changed something. */
-  long readRev() {
+  @Override
+  public long readRev() {
     return hasChanges() ? beginRev + 1 : beginRev;
   }
 
   /** An iterator over the kv column family that also sees this txn's staged writes. Caller closes it. */
-  RocksIterator newIterator() {
+  @Override
+  public RocksIterator newIterator() {
     return newIterator(db.kv);
   }
 

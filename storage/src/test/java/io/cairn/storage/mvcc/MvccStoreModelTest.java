@@ -222,11 +222,16 @@ class MvccStoreModelTest {
       DeleteRangeRequest d = delete(r);
       log.add("delete ci=" + ci + " " + show(d));
       same(() -> writes(s[0]).deleteRange(d, ci), () -> m.deleteRange(d, ci));
-    } else if (kind < 60) {
+    } else if (kind < 52) {
       RangeRequest q = range(r, m);
       log.add("range " + show(q));
       commit();
       same(() -> s[0].range(q), () -> m.range(q));
+    } else if (kind < 60) {
+      TxnRequest t = readOnlyTxn(r, m);
+      log.add("read-only txn " + show(t));
+      commit();
+      same(() -> s[0].readOnlyTxn(t), () -> m.txn(t, 0));
     } else if (kind < 82) {
       TxnRequest t = txn(r, m, 0);
       log.add("txn ci=" + ci + " " + show(t));
@@ -361,6 +366,15 @@ class MvccStoreModelTest {
     for (int i = r.nextInt(3); i > 0; i--) t.addCompare(compare(r, m));
     for (int i = r.nextInt(4); i > 0; i--) t.addSuccess(requestOp(r, m, depth));
     for (int i = r.nextInt(3); i > 0; i--) t.addFailure(requestOp(r, m, depth));
+    return t.build();
+  }
+
+  /** Compares and ranges only: served off the apply thread, it must answer as the same txn applied would. */
+  private static TxnRequest readOnlyTxn(Random r, MvccModel m) {
+    TxnRequest.Builder t = TxnRequest.newBuilder();
+    for (int i = r.nextInt(3); i > 0; i--) t.addCompare(compare(r, m));
+    for (int i = r.nextInt(4); i > 0; i--) t.addSuccess(RequestOp.newBuilder().setRequestRange(range(r, m)));
+    for (int i = r.nextInt(3); i > 0; i--) t.addFailure(RequestOp.newBuilder().setRequestRange(range(r, m)));
     return t.build();
   }
 
