@@ -85,6 +85,19 @@ final class CampaignCluster implements AutoCloseable {
     Files.writeString(faultFiles.get(i), others(i, "drop-to") + others(i, "drop-from"));
   }
 
+  /** The members in {@code side} and the others drop each other's messages; each side still talks within. */
+  void partition(java.util.Set<Integer> side) throws IOException {
+    for (int i = 0; i < members.size(); i++) {
+      StringBuilder rules = new StringBuilder();
+      for (int j = 0; j < members.size(); j++) {
+        if (side.contains(i) != side.contains(j)) {
+          rules.append("drop-to ").append(id(j)).append("\ndrop-from ").append(id(j)).append('\n');
+        }
+      }
+      Files.writeString(faultFiles.get(i), rules.toString());
+    }
+  }
+
   /** Member {@code from} can no longer reach {@code to}; {@code to} still reaches {@code from}. */
   void dropOneWay(int from, int to) throws IOException {
     Files.writeString(faultFiles.get(from), "drop-to " + id(to) + "\n");

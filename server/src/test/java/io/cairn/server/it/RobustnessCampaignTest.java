@@ -20,9 +20,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A robustness campaign in etcd's manner: real 3-member clusters of cairn processes, recorded traffic from many
- * clients, one fault per run, then the checks: the history is linearizable (failed or timed-out writes may or may
- * not have happened), every acknowledged write is present, the watch guarantees hold, and all members converge.
+ * A robustness campaign in etcd's manner: real 3- and 5-member clusters of cairn processes, recorded traffic from
+ * many clients (mixed or Kubernetes-shaped, with leases), one fault per run, then the checks: the history is
+ * linearizable (failed or timed-out writes may or may not have happened), every acknowledged write is present, the
+ * lease guarantees and the watch guarantees hold (also for watches opened mid-run from past revisions and by
+ * informers), and all members converge.
  *
  * <p>CI runs every scenario once with a fixed seed. {@code scripts/robustness.sh} runs many with random seeds:
  * {@code -Dcairn.campaign.runs=N -Dcairn.campaign.seed=S} (S = "random" for a fresh seed per run);
@@ -60,9 +62,9 @@ class RobustnessCampaignTest {
     Random rnd = new Random(seed);
     String result;
     TrafficRun.Result r = null;
-    try (CampaignCluster c = new CampaignCluster(dir, 3, scenario.failpoints(), "--snapshot-count", "100",
+    try (CampaignCluster c = new CampaignCluster(dir, scenario.members(), scenario.failpoints(), "--snapshot-count", "100",
         "--experimental-snapshot-catchup-entries", "50")) {
-      TrafficRun traffic = new TrafficRun(c.urls(), 6, seed, scenario.compactEveryMs());
+      TrafficRun traffic = new TrafficRun(c.urls(), 6, seed, scenario.compactEveryMs(), scenario.profile());
       traffic.start(20_000);
       pause(2000 + rnd.nextInt(1000));
       scenario.inject(c, rnd, () -> pause(3000 + rnd.nextInt(2000)));

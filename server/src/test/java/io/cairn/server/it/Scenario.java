@@ -3,9 +3,11 @@ package io.cairn.server.it;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import io.cairn.server.robustness.TrafficRun;
 
 /**
- * The faults of a robustness campaign, each injected into a live 3-member cluster while traffic runs, then healed.
+ * The faults of a robustness campaign, each injected into a live 3- or 5-member cluster while traffic runs, then
+ * healed.
  * The cluster runs with --snapshot-count 100 and 50 catch-up entries, so a member that falls behind is caught up by
  * a snapshot, not only by the log: the path where snapshots used to roll a store back.
  */
@@ -148,7 +150,75 @@ enum Scenario {
       wait.run();
       c.restartDead();
     }
+  },
+  /** Kubernetes-shaped traffic (CAS updates, lists, informers) while the leader is killed and restarted. */
+  KUBERNETES_KILL_LEADER {
+    @Override
+    TrafficRun.Profile profile() {
+      return TrafficRun.Profile.KUBERNETES;
+    }
+
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      KILL_LEADER.inject(c, rnd, wait);
+    }
+  },
+  /** Kubernetes-shaped traffic through the snapshot reproduction. */
+  KUBERNETES_PAUSE_FOLLOWER_THEN_MOVE_LEADER {
+    @Override
+    TrafficRun.Profile profile() {
+      return TrafficRun.Profile.KUBERNETES;
+    }
+
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      PAUSE_FOLLOWER_THEN_MOVE_LEADER.inject(c, rnd, wait);
+    }
+  },
+  /** Five members, two followers killed at once: the three left are a quorum and go on. */
+  FIVE_KILL_TWO_FOLLOWERS {
+    @Override
+    int members() {
+      return 5;
+    }
+
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      int a = c.follower(rnd);
+      int b;
+      do {
+        b = c.follower(rnd);
+      } while (b == a);
+      c.members.get(a).kill();
+      c.members.get(b).kill();
+      wait.run();
+      c.restartDead();
+    }
+  },
+  /** Five members, the leader and one follower cut off together: the minority must stop, the majority elect. */
+  FIVE_PARTITION_LEADER_AND_FOLLOWER {
+    @Override
+    int members() {
+      return 5;
+    }
+
+    @Override
+    void inject(CampaignCluster c, Random rnd, Runnable wait) throws Exception {
+      c.partition(java.util.Set.of(c.leader(), c.follower(rnd)));
+      wait.run();
+      c.heal();
+    }
   };
+
+  /** Cluster size. */
+  int members() {
+    return 3;
+  }
+
+  /** The shape of the key-value traffic. */
+  TrafficRun.Profile profile() {
+    return TrafficRun.Profile.MIXED;
+  }
 
   /** Compaction period of the traffic, 0 for none (watches from the first revision are then checked). */
   int compactEveryMs() {

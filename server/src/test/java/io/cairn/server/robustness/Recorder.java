@@ -80,6 +80,28 @@ final class Recorder {
             t.isSucceeded() ? List.of() : kvs(t.getGetResponses().get(0))));
   }
 
+  /**
+   * A lease revoke; {@code key} is the lease's only key, so to the history it is a delete of that key. It is recorded
+   * with its outcome open (a revoke's response says nothing of what it deleted); {@link LeaseTraffic} checks that an
+   * acknowledged one took the key. True when acknowledged.
+   */
+  boolean revoke(int client, io.etcd.jetcd.Lease leases, long id, String key) {
+    long call = System.nanoTime();
+    boolean acked = false;
+    CompletableFuture<?> f = null;
+    try {
+      f = leases.revoke(id);
+      f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      acked = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      f.cancel(true);
+    }
+    log.append(client, call, System.nanoTime(), new Delete(key), null);
+    return acked;
+  }
+
   private <T> Response record(int client, Request q, Supplier<CompletableFuture<T>> send, Function<T, Response> read) {
     long call = System.nanoTime();
     CompletableFuture<T> f = null;

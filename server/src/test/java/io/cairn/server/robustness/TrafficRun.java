@@ -17,14 +17,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A campaign's client side: {@code clients} threads sending mixed etcd traffic (puts, deletes, compare-and-swap txns,
- * linearizable and serializable reads) over the given endpoints, each call recorded; watchers on the key prefix from
- * the first revision; then the checks. Bounded in operations and time. Clients never retry (jetcd's retries are off):
- * a retried put could be applied twice, which is the client's doing, not the server's.
+ * A campaign's client side: {@code clients} threads sending etcd traffic over the given endpoints, each call
+ * recorded; a lease client (grant, put under the lease, revoke); watchers on the key prefix from the first revision,
+ * and more opened during the run from random revisions and as informers (list, then watch from its revision + 1);
+ * then the checks. Bounded in operations and time. Clients never retry (jetcd's retries are off): a retried put could
+ * be applied twice, which is the client's doing, not the server's.
  */
 public final class TrafficRun {
   /** What a run did and found; {@code problem} is null when every check passed. */
   public record Result(int operations, int unknownWrites, int watchEvents, String problem) {}
+
+  /** The shape of the key-value traffic. */
+  public enum Profile {
+    /** Puts, deletes, compare-and-swap txns, linearizable and serializable gets on a dozen keys. */
+    MIXED,
+    /**
+     * As the Kubernetes apiserver: objects under {@code /registry/pods/<namespace>/}, 60% gets, 10% lists of a
+     * namespace, 25% compare-and-swap updates retried on conflict with what the failed txn read, 5% creates (CAS on
+     * mod_revision 0) and deletes.
+     */
+    KUBERNETES
+  }
 
   static final String PREFIX = "k";
   private static final int KEYS = 12;
@@ -41,16 +54,20 @@ public final class TrafficRun {
   private long baseRevision;
 
   private final int compactEveryMs;
+  private final Profile profile;
+  private LeaseTraffic leases;
+  private LateWatchers late;
 
   /**
    * @param compactEveryMs compact every so often, keeping the last 100 revisions (0: never). Watches then cannot be
-   *     checked from the first revision, so only the history and convergence are.
+   *     checked from the first revision, so only the history, the leases and convergence are.
    */
-  public TrafficRun(List<String> endpointUrls, int clients, long seed, int compactEveryMs) {
+  public TrafficRun(List<String> endpointUrls, int clients, long seed, int compactEveryMs, Profile profile) {
     this.endpoints = List.copyOf(endpointUrls);
     this.clients = clients;
     this.seed = seed;
     this.compactEveryMs = compactEveryMs;
+    this.profile = profile;
   }
 
   private Client client() {
@@ -83,20 +100,32 @@ public final class TrafficRun {
     }
     if (compactEveryMs > 0) {
       Client c = client();
-      Thread t = new Thread(() -> compact(c), "traffic-compactor");
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+      spawn("traffic-compactor", () -> compact(c));
     }
     for (int i = 0; i < clients; i++) {
       int id = i;
       Recorder rec = new Recorder(client(), log, Duration.ofSeconds(3));
       Random rnd = new Random(seed * 31 + i);
-      Thread t = new Thread(() -> drive(id, rec, rnd, maxOpsPerClient), "traffic-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+      Runnable body = profile == Profile.KUBERNETES ? () -> KubernetesClient.drive(id, rec, rnd, maxOpsPerClient, stop)
+          : () -> drive(id, rec, rnd, maxOpsPerClient);
+      spawn("traffic-" + i, body);
     }
+    Client leaseClient = client();
+    leases = new LeaseTraffic(clients + 1, leaseClient, new Recorder(leaseClient, log, Duration.ofSeconds(3)),
+        new Random(seed * 37));
+    spawn("traffic-leases", () -> leases.drive(maxOpsPerClient, stop));
+    if (compactEveryMs == 0) {
+      late = new LateWatchers(this::client, new Recorder(client(), log, Duration.ofSeconds(3)), clients + 2,
+          new Random(seed * 41));
+      spawn("traffic-late-watchers", () -> late.run(4, 8000, baseRevision, stop));
+    }
+  }
+
+  private void spawn(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    threads.add(t);
+    t.start();
   }
 
   private void drive(int id, Recorder rec, Random rnd, int maxOps) {
@@ -168,6 +197,10 @@ public final class TrafficRun {
     if (!v.isOk()) {
       return done(h.ops().size(), unknown, 0, v.toString());
     }
+    String leaseProblem = checkLeases(all);
+    if (leaseProblem != null) {
+      return done(h.ops().size(), unknown, 0, leaseProblem);
+    }
     if (compactEveryMs > 0) {
       return done(h.ops().size(), unknown, 0, null);
     }
@@ -184,21 +217,46 @@ public final class TrafficRun {
       return done(h.ops().size(), unknown, 0, missing);
     }
     WatchValidator wv = new WatchValidator(baseRevision, committed);
-    int events = 0;
+    List<LateWatchers.Opened> watches = new ArrayList<>();
     for (int i = 0; i < watched.size(); i++) {
-      List<List<WatchValidator.Event>> got = upTo(watched.get(i), endRev);
+      watches.add(new LateWatchers.Opened("watcher-" + i, baseRevision + 1, watched.get(i)));
+    }
+    watches.addAll(late.opened());
+    watchErrors.addAll(late.errors());
+    int events = 0;
+    long lastCommitted = committedLast(committed, endRev);
+    for (LateWatchers.Opened w : watches) {
+      List<List<WatchValidator.Event>> got = upTo(w.responses(), endRev);
       events += got.stream().mapToInt(List::size).sum();
-      Verdict wr = wv.validate(new WatchValidator.Watch("watcher-" + i, PREFIX, true, baseRevision + 1, true, got));
+      Verdict wr = wv.validate(new WatchValidator.Watch(w.name(), PREFIX, true, w.startRevision(), true, got));
       if (!wr.isOk()) {
-        return done(h.ops().size(), unknown, events, "watcher " + i + ": " + wr);
+        return done(h.ops().size(), unknown, events, w.name() + ": " + wr);
       }
-      long lastSeen = got.isEmpty() ? baseRevision : lastRevision(got);
-      if (committed.stream().anyMatch(w -> w.revision() <= endRev) && lastSeen < committedLast(committed, endRev)) {
-        return done(h.ops().size(), unknown, events, "watcher " + i + " stopped at revision " + lastSeen
-            + " though revision " + committedLast(committed, endRev) + " was committed; watch errors: " + watchErrors);
+      long lastSeen = got.isEmpty() ? w.startRevision() - 1 : lastRevision(got);
+      if (lastCommitted >= w.startRevision() && lastSeen < lastCommitted) {
+        return done(h.ops().size(), unknown, events, w.name() + " (from revision " + w.startRevision()
+            + ") stopped at revision " + lastSeen + " though revision " + lastCommitted + " was committed; watch errors: "
+            + watchErrors);
       }
     }
     return done(h.ops().size(), unknown, events, null);
+  }
+
+  /** The lease checks, given the final read of every key; members may take a moment to list the same leases. */
+  private String checkLeases(Response all) {
+    java.util.Map<String, KV> finalKeys = new java.util.HashMap<>();
+    all.kvs().forEach(kv -> finalKeys.put(kv.key(), kv));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String problem;
+    do {
+      problem = leases.check(finalKeys, LeaseTraffic.leasesOfEach(endpoints));
+    } while (problem != null && System.nanoTime() < deadline && pause(200));
+    return problem;
+  }
+
+  private static boolean pause(long ms) {
+    java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000L);
+    return true;
   }
 
   private static long committedLast(List<WatchValidator.Write> committed, long endRev) {
@@ -245,7 +303,8 @@ public final class TrafficRun {
             }
             String key = e.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
             out.add(e.getEventType() == WatchEvent.EventType.DELETE ? WatchValidator.Write.delete(rev, key)
-                : WatchValidator.Write.put(rev, key, e.getKeyValue().getValue().toString(StandardCharsets.UTF_8)));
+                : new WatchValidator.Write(rev, key, WatchValidator.Type.PUT,
+                    e.getKeyValue().getValue().toString(StandardCharsets.UTF_8), e.getKeyValue().getLease()));
             if (rev == endRev) {
               done.countDown();
             }
@@ -285,7 +344,7 @@ public final class TrafficRun {
     return new Result(ops, unknown, events, problem);
   }
 
-  private static WatchValidator.Event event(WatchEvent e) {
+  static WatchValidator.Event event(WatchEvent e) {
     var kv = e.getKeyValue();
     KV now = new KV(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
         kv.getModRevision(), kv.getCreateRevision(), kv.getVersion(), kv.getLease());
