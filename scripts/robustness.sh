@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The long robustness campaign: RUNS runs (default 100) of real 3-member clusters under faults, round-robin over
+# The long robustness campaign: RUNS runs (default 100) of real 3- and 5-member clusters under faults, round-robin over
 # every scenario (or one: SCENARIO=NAME), each with a fresh random seed (or SEED=S for a fixed sequence), each checked
-# for linearizability, lost acknowledged writes, watch guarantees and convergence. Results, one line a run, go to
+# for linearizability, lost acknowledged writes, lease and watch guarantees and convergence. Results, one line a run, go to
 # server/target/robustness-runs.tsv (appended) and are printed at the end; a failing run prints its replay command.
 # Bounded: every run lasts about 15 s of traffic plus start and checks.
 #   scripts/robustness.sh [RUNS]
