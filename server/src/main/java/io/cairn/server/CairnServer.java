@@ -4,6 +4,7 @@ import io.cairn.proto.etcdserverpb.AuthGrpc;
 import io.cairn.server.concurrency.ConcurrencyServices;
 import io.cairn.server.lease.LeaseSettings;
 import io.cairn.server.lease.Leases;
+import io.cairn.server.loop.Clock;
 import io.cairn.server.api.ClusterService;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
@@ -74,6 +75,11 @@ public final class CairnServer implements AutoCloseable {
   }
 
   public static CairnServer start(ServerConfig cfg) throws IOException {
+    return start(cfg, Clock.SYSTEM);
+  }
+
+  /** With {@code clock} as the member's one source of time above Raft. */
+  static CairnServer start(ServerConfig cfg, Clock clock) throws IOException {
     TlsSetup tls = TlsSetup.from(cfg);
     Path memberDir = cfg.dataDir.resolve("member");
     Files.createDirectories(memberDir);
@@ -110,7 +116,7 @@ public final class CairnServer implements AutoCloseable {
             if (metricsRef[0] != null) {
               metricsRef[0].walFsync(nanos);
             }
-          }, ProcessExit.INSTANCE);
+          }, ProcessExit.INSTANCE, clock);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       store.close();
@@ -135,11 +141,12 @@ public final class CairnServer implements AutoCloseable {
     Proposer proposer = member;
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
-        cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
+        cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES, clock, ProcessExit.INSTANCE);
+    watchHub.start();
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls);
-    ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases);
+        members::clientUrls, clock);
+    ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases, ProcessExit.INSTANCE);
     proposer.onApplied(() -> {
       watchHub.wake();
       concurrency.wake();
@@ -154,7 +161,7 @@ public final class CairnServer implements AutoCloseable {
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
         maintenance,
         new ClusterService(members::list, headers,
-            new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck),
+            new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
             member::readBarrier),
         new WatchService(watchHub),
         leases.service(),

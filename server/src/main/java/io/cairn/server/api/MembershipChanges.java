@@ -34,8 +34,12 @@ public final class MembershipChanges {
   private final ClusterMembers members;
   private final String token;
   private final boolean strict;
+  /** Seeds a new member's id as etcd does (the time, so that a re-added member gets a new id). */
+  private final io.cairn.server.loop.Clock clock;
 
-  public MembershipChanges(MembershipProposer raft, ClusterMembers members, String token, boolean strictReconfigCheck) {
+  public MembershipChanges(MembershipProposer raft, ClusterMembers members, String token, boolean strictReconfigCheck,
+      io.cairn.server.loop.Clock clock) {
+    this.clock = clock;
     this.raft = raft;
     this.members = members;
     this.token = token;
@@ -74,7 +78,7 @@ public final class MembershipChanges {
       return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(NOT_ENOUGH_STARTED));
     }
     // etcd: the id of an added member also hashes the time, so re-adding the same URLs gives a new id
-    long id = MemberIds.memberId(urls, token + (System.currentTimeMillis() / 1000));
+    long id = MemberIds.memberId(urls, token + (clock.currentTimeMillis() / 1000));
     MemberRecord rec = MemberRecord.newBuilder().setId(id).setIsLearner(learner)
         .addAllPeerUrls(urls.stream().map(URI::toString).toList()).build();
     ConfChange cc = ConfChange.newBuilder().setType(learner ? ConfChangeType.ADD_LEARNER_NODE : ConfChangeType.ADD_NODE)

@@ -14,8 +14,9 @@ public final class ConcurrencyServices implements AutoCloseable {
   private final LockService lock;
   private final ElectionService election;
 
-  public ConcurrencyServices(MvccStore store, Proposer proposer, Headers headers, Leases leases) {
-    this.waiter = new StoreWaiter();
+  public ConcurrencyServices(MvccStore store, Proposer proposer, Headers headers, Leases leases,
+      io.cairn.server.raft.MemberStop stop) {
+    this.waiter = new StoreWaiter(stop);
     LocalKv kv = new LocalKv(store, proposer, headers, waiter.executor());
     WaitDeletes waits = new WaitDeletes(kv, waiter);
     Sessions sessions = new Sessions(leases.grants());

@@ -1,12 +1,13 @@
 package io.cairn.server.concurrency;
 
+import io.cairn.server.loop.EventLoop;
+import io.cairn.server.raft.MemberStop;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -18,32 +19,32 @@ import org.slf4j.LoggerFactory;
  * runs the lock and election services' continuations ({@link #executor}). A wait whose future was completed by
  * someone else (a cancelled call) is dropped at the next check.
  */
-final class StoreWaiter implements AutoCloseable {
+final class StoreWaiter implements AutoCloseable, EventLoop.Owner<Runnable> {
   private static final Logger LOG = LoggerFactory.getLogger(StoreWaiter.class);
 
   private record Wait(BooleanSupplier condition, CompletableFuture<Void> done) {}
 
-  private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+  private final EventLoop<Runnable> tasks;
+  private final MemberStop stop;
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final List<Wait> waits = new ArrayList<>(); // owned by the thread
-  private final Thread thread;
-  private volatile boolean running = true;
 
-  StoreWaiter() {
-    thread = new Thread(this::run, "cairn-concurrency");
-    thread.setDaemon(true);
-    thread.start();
+  /** @param stop how the member ends if this thread fails (locks and elections would hang otherwise) */
+  StoreWaiter(MemberStop stop) {
+    this.stop = stop;
+    this.tasks = new EventLoop<>("cairn-concurrency", this);
+    tasks.start();
   }
 
   /** Runs tasks on the waiter's thread, in order. */
   Executor executor() {
-    return tasks::add;
+    return tasks::post;
   }
 
   /** After the store applied something (any thread; cheap). */
   void wake() {
     if (wakePending.compareAndSet(false, true)) {
-      tasks.add(this::checkAll);
+      tasks.post(this::checkAll);
     }
   }
 
@@ -51,7 +52,7 @@ final class StoreWaiter implements AutoCloseable {
   CompletableFuture<Void> await(BooleanSupplier condition, CompletableFuture<?> cancel) {
     CompletableFuture<Void> f = new CompletableFuture<>();
     cancel.whenComplete((x, e) -> f.completeExceptionally(new CancellationException("call cancelled")));
-    tasks.add(() -> {
+    tasks.post(() -> {
       if (!f.isDone() && !check(new Wait(condition, f))) {
         waits.add(new Wait(condition, f));
       }
@@ -90,22 +91,29 @@ final class StoreWaiter implements AutoCloseable {
     }
   }
 
-  private void run() {
-    while (running) {
-      try {
-        tasks.take().run();
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("concurrency task failed", e);
-      }
+  /** A task's failure is its caller's (the future it completes), not the thread's. */
+  @Override
+  public void handle(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.error("concurrency task failed", e);
     }
   }
 
   @Override
+  public long step(boolean handled) {
+    return Long.MAX_VALUE; // nothing of its own: only tasks and wake-ups
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    stop.stop(1, "the concurrency thread failed: " + cause, cause);
+  }
+
+  @Override
   public void close() {
-    running = false;
-    thread.interrupt();
+    tasks.close();
     for (Wait w : new ArrayList<>(waits)) {
       w.done().completeExceptionally(new CancellationException("server stopping"));
     }

@@ -33,18 +33,19 @@ public final class Leases implements AutoCloseable {
    * @param clientUrls a member's client URLs, so a follower can forward renewals to the leader
    */
   public static Leases start(MvccStore store, Proposer proposer, MemberState member, Headers headers,
-      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls) {
+      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls,
+      io.cairn.server.loop.Clock clock) {
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-lessor");
       t.setDaemon(true);
       return t;
     });
     LeaseKeeper[] keeper = new LeaseKeeper[1];
-    Lessor lessor = new Lessor(System::nanoTime, settings, req -> keeper[0].checkpoint(req));
+    Lessor lessor = new Lessor(clock::nanoTime, settings, req -> keeper[0].checkpoint(req));
     keeper[0] = new LeaseKeeper(lessor, proposer, member, thread);
     store.subscribeLeases(lessor);
     keeper[0].start(thread);
-    LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), System.currentTimeMillis()));
+    LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), clock.currentTimeMillis()));
     LeaseRenewer renewer = new ForwardingLeaseRenewer(new LocalLeaseRenewer(lessor, member), member, clientUrls);
     LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers);
     return new Leases(lessor, keeper[0], grants, service, thread);

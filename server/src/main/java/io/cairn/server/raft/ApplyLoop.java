@@ -7,12 +7,12 @@ import io.cairn.proto.raftpb.ConfChangeV2;
 import io.cairn.proto.raftpb.Entry;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.server.apply.RequestApplier;
+import io.cairn.server.loop.EventLoop;
 import io.cairn.storage.failpoint.Failpoints;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * write the store has not taken. A configuration change or a posted task first commits what is
  * staged, so it runs against the store as of every entry before it.
  */
-final class ApplyLoop implements AutoCloseable {
+final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
 
   /** Requests staged per RocksDB batch at most: bounds the batch's memory and the first answer's wait. */
@@ -74,15 +74,13 @@ final class ApplyLoop implements AutoCloseable {
   private final ConfChangeSink confChanges;
   private volatile java.util.function.Consumer<io.cairn.proto.serverpb.MemberRecord> attributes = r -> { };
   /** {@link Committed}, {@link ReadWait} or a {@link Runnable} to run on this thread. */
-  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final EventLoop<Object> queue;
   private final java.util.ArrayList<Answer> answers = new java.util.ArrayList<>();
   /** The index of the last entry staged; published as {@link #applied} when the batch is written. */
   private long staged;
   private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
   private final AtomicLong applied;
-  private final Thread thread;
   private volatile Runnable onApplied = () -> { };
-  private volatile boolean running = true;
 
   /** Where configuration changes go: applied on the raft thread, which owns the node. */
   interface ConfChangeSink {
@@ -98,9 +96,16 @@ final class ApplyLoop implements AutoCloseable {
     this.confChanges = confChanges;
     this.applied = new AtomicLong(appliedIndex);
     this.staged = appliedIndex;
-    this.thread = new Thread(this::run, "cairn-apply");
-    this.thread.setDaemon(true);
-    this.thread.start();
+    this.queue = new EventLoop<>("cairn-apply", this);
+  }
+
+  void start() {
+    queue.start();
+  }
+
+  /** The loop's turns run on one thread, or a test's (see {@link EventLoop#runOnce}). */
+  EventLoop<Object> loop() {
+    return queue;
   }
 
   /** Where published member attributes go (the membership). */
@@ -122,7 +127,7 @@ final class ApplyLoop implements AutoCloseable {
 
   /** From the raft thread, once the snapshot is persisted: after every entry submitted before it. */
   void install(io.cairn.proto.raftpb.Snapshot snapshot, java.nio.file.Path checkpoint, long from) {
-    queue.add(new Install(snapshot, checkpoint, from));
+    queue.post(new Install(snapshot, checkpoint, from));
   }
 
   /** On the apply thread, after the store was replaced by a snapshot holding entries up to {@code index}. */
@@ -134,55 +139,42 @@ final class ApplyLoop implements AutoCloseable {
 
   /** From the raft thread: committed entries, in log order. */
   void submit(List<Entry> committed) {
-    queue.add(new Committed(committed));
+    queue.post(new Committed(committed));
   }
 
   /** From the raft thread: complete {@code f} once everything up to {@code index} is applied. */
   void whenApplied(long index, CompletableFuture<Void> f) {
-    queue.add(new ReadWait(index, f));
+    queue.post(new ReadWait(index, f));
   }
 
   /** Runs {@code r} on the apply thread after everything submitted before it is applied and written. */
   void post(Runnable r) {
-    queue.add(r);
+    queue.post(r);
   }
 
-  private void run() {
-    try {
-      loop();
-    } finally {
-      applier.close();
+  /** After a drain that handled something: one write for the batch, then the applied index and the answers. */
+  @Override
+  public long step(boolean handled) {
+    if (handled) {
+      commit();
+      onApplied.run();
     }
+    return TimeUnit.MILLISECONDS.toNanos(100);
   }
 
-  private void loop() {
-    try {
-      while (running) {
-        Object item = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (item == null) {
-          continue;
-        }
-        handle(item);
-        for (Object more; (more = queue.poll()) != null; ) {
-          handle(more);
-        }
-        commit();
-        onApplied.run();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      if (!running) {
-        LOG.warn("the apply loop stopped while closing: {}", e.toString());
-        return;
-      }
-      // a member that cannot apply would diverge or serve a frozen store: it stops, as etcd panics
-      running = false;
-      stop.stop(1, "applying committed entries failed: " + e, e);
-    }
+  /** A member that cannot apply would diverge or serve a frozen store: it stops, as etcd panics. */
+  @Override
+  public void failed(Throwable cause) {
+    stop.stop(1, "applying committed entries failed: " + cause, cause);
   }
 
-  private void handle(Object item) {
+  @Override
+  public void ended() {
+    applier.close();
+  }
+
+  @Override
+  public void handle(Object item) {
     if (item instanceof Committed c) {
       for (Entry e : c.entries()) {
         applyEntry(e);
@@ -314,12 +306,6 @@ final class ApplyLoop implements AutoCloseable {
 
   @Override
   public void close() {
-    // no interrupt: the loop polls with a timeout, and an interrupt during file I/O would close the channel
-    running = false;
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    queue.close();
   }
 }

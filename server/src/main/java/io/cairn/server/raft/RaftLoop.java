@@ -11,12 +11,12 @@ import io.cairn.raft.Ready;
 import io.cairn.raft.SoftState;
 import io.cairn.raft.StateRole;
 import io.cairn.server.api.EtcdErrors;
+import io.cairn.server.loop.EventLoop;
 import io.cairn.server.peer.PeerTransport;
 import io.cairn.storage.failpoint.Failpoints;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Any failure here (a WAL write that failed, an invariant broken) ends the process through {@link MemberStop}:
  * a member that cannot persist must not go on answering.
  */
-final class RaftLoop implements AutoCloseable {
+final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
   private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
 
   /** Proposals held while no leader is known, at most; etcd's apply backlog bound is of the same order. */
@@ -51,7 +51,7 @@ final class RaftLoop implements AutoCloseable {
   private volatile Runnable snapshotNeeded = () -> { };
   /** Null for a lone member; set before start. */
   private volatile PeerTransport transport;
-  private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+  private final EventLoop<Runnable> inbox;
   private final WaitingProposals waitingForLeader;
   private final ReadRounds reads;
   /**
@@ -60,8 +60,6 @@ final class RaftLoop implements AutoCloseable {
    */
   private final Map<Long, SnapshotOffer> offers = new java.util.LinkedHashMap<>();
   private ConfState confState;
-  private final Thread thread;
-  private volatile boolean running = true;
 
   private static final String LEADER_CHANGED = EtcdErrors.LEADER_CHANGED;
   private static final String TOO_MANY_REQUESTS = EtcdErrors.TOO_MANY_REQUESTS;
@@ -109,8 +107,7 @@ final class RaftLoop implements AutoCloseable {
     this.term = hs.getTerm();
     this.commitIndex = hs.getCommit();
     this.confState = log.memory.snapshot().getMetadata().getConfState();
-    this.thread = new Thread(this::run, "cairn-raft");
-    this.thread.setDaemon(true);
+    this.inbox = new EventLoop<>("cairn-raft", this);
   }
 
   void onSnapshotNeeded(Runnable r) {
@@ -119,12 +116,12 @@ final class RaftLoop implements AutoCloseable {
 
   void start(PeerTransport transport) {
     this.transport = transport;
-    thread.start();
+    inbox.start();
   }
 
   /** From a peer's stream: a Raft message for this member. */
   void step(Message m) {
-    inbox.add(() -> stepNow(m));
+    inbox.post(() -> stepNow(m));
   }
 
   private void stepNow(Message m) {
@@ -140,7 +137,7 @@ final class RaftLoop implements AutoCloseable {
    * has taken or refused it (the checkpoint is then persisted with the snapshot, or deleted).
    */
   void offerSnapshot(Message msgSnap, ReceivedCheckpoint checkpoint, CompletableFuture<Void> done) {
-    inbox.add(() -> {
+    inbox.post(() -> {
       SnapshotOffer previous = offers.put(msgSnap.getSnapshot().getMetadata().getIndex(),
           new SnapshotOffer(msgSnap, checkpoint, done));
       if (previous != null) {
@@ -151,17 +148,17 @@ final class RaftLoop implements AutoCloseable {
   }
 
   void reportUnreachable(long peer) {
-    inbox.add(() -> node.reportUnreachable(peer));
+    inbox.post(() -> node.reportUnreachable(peer));
   }
 
   void reportSnapshot(long peer, boolean ok) {
-    inbox.add(() -> node.reportSnapshot(peer,
+    inbox.post(() -> node.reportSnapshot(peer,
         ok ? io.cairn.raft.SnapshotStatus.FINISH : io.cairn.raft.SnapshotStatus.FAILURE));
   }
 
   /** Hands leadership to the most up-to-date other voter, if this member leads; returns at once. */
   void transferToBestPeer() {
-    inbox.add(() -> {
+    inbox.post(() -> {
       io.cairn.raft.Status st = node.status();
       if (st.softState().role() != StateRole.LEADER) {
         return;
@@ -181,11 +178,11 @@ final class RaftLoop implements AutoCloseable {
   }
 
   void post(Runnable r) {
-    inbox.add(r);
+    inbox.post(r);
   }
 
   void tick() {
-    inbox.add(() -> {
+    inbox.post(() -> {
       node.tick();
       if (leader != 0) {
         reads.tick(node::readIndex);
@@ -200,11 +197,11 @@ final class RaftLoop implements AutoCloseable {
    * revoke a lease that clients now renew on the new leader.
    */
   void propose(long requestId, byte[] data, boolean leaderOnly) {
-    inbox.add(() -> proposeNow(new WaitingProposals.Proposal(requestId, data), leaderOnly));
+    inbox.post(() -> proposeNow(new WaitingProposals.Proposal(requestId, data), leaderOnly));
   }
 
   void readIndex(CompletableFuture<Void> f) {
-    inbox.add(() -> reads.queue(f));
+    inbox.post(() -> reads.queue(f));
   }
 
   /** On the raft thread only (inside a posted task). */
@@ -218,12 +215,12 @@ final class RaftLoop implements AutoCloseable {
   }
 
   void transferLeader(long to) {
-    inbox.add(() -> node.transferLeader(to));
+    inbox.post(() -> node.transferLeader(to));
   }
 
   /** From the apply thread: a committed configuration change, applied to the node here. */
   void applyConfChange(ConfChangeV2 cc, long index) {
-    inbox.add(() -> {
+    inbox.post(() -> {
       confState = node.applyConfChange(cc);
       // A lone voter need not wait an election timeout (etcd fast-forwards its ticks likewise), but
       // only once every committed entry is applied: bootstrap entries are applied one by one, and
@@ -240,7 +237,7 @@ final class RaftLoop implements AutoCloseable {
    * changes reach this thread through the same inbox, in order).
    */
   void withConfState(java.util.function.Consumer<ConfState> then) {
-    inbox.add(() -> then.accept(confState));
+    inbox.post(() -> then.accept(confState));
   }
 
   /**
@@ -250,7 +247,7 @@ final class RaftLoop implements AutoCloseable {
    */
   void snapshotAt(long index, ConfState cs, com.google.protobuf.ByteString membership, java.nio.file.Path checkpoint,
       long storeIndex, List<io.cairn.proto.serverpb.CheckpointFile> files, Runnable done) {
-    inbox.add(() -> {
+    inbox.post(() -> {
       try {
         log.snapshotAt(index, cs, membership, checkpoint, storeIndex, files);
         LOG.info("snapshot at index {} (store checkpoint {}); log compacted", index, checkpoint.getFileName());
@@ -295,45 +292,43 @@ final class RaftLoop implements AutoCloseable {
     }
   }
 
-  private void run() {
-    try {
-      while (running) {
-        Runnable r = inbox.poll(50, TimeUnit.MILLISECONDS);
-        if (r != null) {
-          r.run();
-          for (Runnable more; (more = inbox.poll()) != null; ) {
-            more.run();
-          }
-        }
-        if (leader != 0 && !waitingForLeader.isEmpty()) {
-          waitingForLeader.drain().forEach(p -> proposeNow(p, false));
-        }
-        if (leader != 0) {
-          reads.issue(node::readIndex);
-        }
-        while (node.hasReady()) {
-          handle(node.ready());
-        }
-        for (SnapshotOffer refused : offers.values()) {
-          // stepped, and Raft did not take it (an old term, or already committed past it)
-          LOG.info("raft did not accept the snapshot at index {} from {}; discarding it", refused.index(),
-              Long.toHexString(refused.msgSnap().getFrom()));
-          refused.discard();
-        }
-        offers.clear();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      if (!running) {
-        LOG.warn("the raft loop stopped while closing: {}", e.toString());
-        return;
-      }
-      // the WAL refuses writes after an I/O error (a full disk among them); a member that cannot persist must stop
-      running = false;
-      reads.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
-      stop.stop(1, "the raft loop failed: " + e, e);
+  /** The loop's turns run on one thread, or a test's (see {@link EventLoop#runOnce}). */
+  EventLoop<Runnable> loop() {
+    return inbox;
+  }
+
+  @Override
+  public void handle(Runnable command) {
+    command.run();
+  }
+
+  /** After each drain of the inbox: held proposals, read rounds, then every Ready. Waits at most 50 ms. */
+  @Override
+  public long step(boolean handled) throws Exception {
+    if (leader != 0 && !waitingForLeader.isEmpty()) {
+      waitingForLeader.drain().forEach(p -> proposeNow(p, false));
     }
+    if (leader != 0) {
+      reads.issue(node::readIndex);
+    }
+    while (node.hasReady()) {
+      handle(node.ready());
+    }
+    for (SnapshotOffer refused : offers.values()) {
+      // stepped, and Raft did not take it (an old term, or already committed past it)
+      LOG.info("raft did not accept the snapshot at index {} from {}; discarding it", refused.index(),
+          Long.toHexString(refused.msgSnap().getFrom()));
+      refused.discard();
+    }
+    offers.clear();
+    return TimeUnit.MILLISECONDS.toNanos(50);
+  }
+
+  /** The WAL refuses writes after an I/O error (a full disk among them): a member that cannot persist must stop. */
+  @Override
+  public void failed(Throwable cause) {
+    reads.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+    stop.stop(1, "the raft loop failed: " + cause, cause);
   }
 
   private void handle(Ready rd) throws Exception {
@@ -448,12 +443,6 @@ final class RaftLoop implements AutoCloseable {
 
   @Override
   public void close() {
-    // no interrupt: the loop polls with a timeout, and an interrupt during file I/O would close the channel
-    running = false;
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    inbox.close();
   }
 }

@@ -85,7 +85,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
 
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
-      LongConsumer walFsyncNanos, MemberStop stop) throws IOException {
+      LongConsumer walFsyncNanos, MemberStop stop, io.cairn.server.loop.Clock clock) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.store = store;
@@ -98,7 +98,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         stop.stop(code, reason, cause);
       }
     };
-    this.ids = new RequestIds(memberId, System.currentTimeMillis());
+    this.ids = new RequestIds(memberId, clock.currentTimeMillis());
     byte[] metadata = LogBootstrap.walMetadata(memberId, clusterId);
     if (!io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal")) && store.consistentIndex() > 0) {
       // bootstrapping a fresh log over a store that already applied entries would re-number history
@@ -147,10 +147,11 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         raft::reportSnapshot, this::removedByPeer);
     snapshots.attach(transport);
     raft.onSnapshotNeeded(() -> apply.post(snapshots::snapshotNow));
+    apply.start();
     raft.start(transport);
     this.ticker = scheduler.scheduleAtFixedRate(raft::tick, settings.heartbeatMs(), settings.heartbeatMs(),
         TimeUnit.MILLISECONDS);
-    this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), System::nanoTime);
+    this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), clock::nanoTime);
     this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
   }
 

@@ -4,6 +4,9 @@ import io.cairn.proto.etcdserverpb.WatchRequest;
 import io.cairn.proto.etcdserverpb.WatchResponse;
 import io.cairn.proto.mvccpb.Event;
 import io.cairn.server.api.Headers;
+import io.cairn.server.loop.Clock;
+import io.cairn.server.loop.EventLoop;
+import io.cairn.server.raft.MemberStop;
 import io.cairn.storage.mvcc.MvccException;
 import io.cairn.storage.mvcc.MvccStore;
 import java.time.Duration;
@@ -11,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -24,19 +26,20 @@ import org.slf4j.LoggerFactory;
  * transport is not ready is skipped and resumes from its cursors later, so memory stays bounded
  * whatever a consumer's speed, and writers never wait for watchers.
  */
-public final class WatchHub implements AutoCloseable {
+public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> {
   private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
 
   private final MvccStore store;
   private final Headers headers;
   private final long progressIntervalNanos;
   private final int maxResponseBytes;
-  private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+  private final EventLoop<Runnable> commands;
+  private final Clock clock;
+  private final MemberStop stop;
+  private long nextTick;
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Set<WatchStream> streams = new LinkedHashSet<>();
   private final HistoryReader history;
-  private final Thread thread;
-  private volatile boolean running = true;
   /** A stream with unsynced watchers was skipped because its transport was not ready. */
   private boolean behind;
   /**
@@ -46,16 +49,31 @@ public final class WatchHub implements AutoCloseable {
   private boolean catchingUp;
   static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-  public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes) {
+  /**
+   * @param clock times progress notifications
+   * @param stop how the member ends if this thread fails
+   */
+  public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes, Clock clock,
+      MemberStop stop) {
     this.store = store;
     this.headers = headers;
     // etcd's minimum progress interval is 100 ms
     this.progressIntervalNanos = Math.max(progressInterval.toNanos(), TimeUnit.MILLISECONDS.toNanos(100));
     this.maxResponseBytes = maxResponseBytes;
     this.history = new HistoryReader(store);
-    this.thread = new Thread(this::run, "cairn-watch");
-    this.thread.setDaemon(true);
-    this.thread.start();
+    this.clock = clock;
+    this.stop = stop;
+    this.nextTick = clock.nanoTime() + progressIntervalNanos;
+    this.commands = new EventLoop<>("cairn-watch", this);
+  }
+
+  public void start() {
+    commands.start();
+  }
+
+  /** The loop's turns run on one thread, or a test's (see {@link EventLoop#runOnce}). */
+  EventLoop<Runnable> loop() {
+    return commands;
   }
 
   /** Called after the store applied new revisions (any thread, cheap, coalesced). */
@@ -63,18 +81,18 @@ public final class WatchHub implements AutoCloseable {
     if (wakePending.compareAndSet(false, true)) {
       // the flag is cleared by the wake-up itself when it runs; clearing it anywhere else can leave
       // it set with no wake-up queued, and then every later wake() is lost
-      commands.add(() -> wakePending.set(false));
+      commands.post(() -> wakePending.set(false));
     }
   }
 
   WatchStream open(io.grpc.stub.ServerCallStreamObserver<WatchResponse> out) {
     WatchStream s = new WatchStream(out);
-    commands.add(() -> streams.add(s));
+    commands.post(() -> streams.add(s));
     return s;
   }
 
   void handle(WatchStream s, WatchRequest req) {
-    commands.add(() -> {
+    commands.post(() -> {
       if (!streams.contains(s)) {
         return;
       }
@@ -89,47 +107,46 @@ public final class WatchHub implements AutoCloseable {
   }
 
   void close(WatchStream s) {
-    commands.add(() -> {
+    commands.post(() -> {
       s.closed = true;
       streams.remove(s);
     });
   }
 
-  private void run() {
-    long nextTick = System.nanoTime() + progressIntervalNanos;
-    while (running) {
-      try {
-        long wait = Math.max(0, nextTick - System.nanoTime());
-        if (catchingUp) {
-          wait = 0;
-        } else if (behind) {
-          // some stream was not ready: its onReady should wake us, but re-check soon regardless so
-          // a missed readiness notification can never strand a watcher behind its cursor
-          wait = Math.min(wait, RECHECK_NANOS);
+  @Override
+  public void handle(Runnable command) {
+    command.run();
+  }
+
+  /** Delivers what watchers lack, sends progress when due, and says how long it may wait for the next command. */
+  @Override
+  public long step(boolean handled) {
+    try {
+      dispatch();
+      if (clock.nanoTime() - nextTick >= 0) {
+        long cur = store.currentRevision();
+        for (WatchStream s : streams) {
+          s.progressTick(headers.at(cur), cur);
         }
-        Runnable first = commands.poll(wait, TimeUnit.NANOSECONDS);
-        if (first != null) {
-          first.run();
-          for (Runnable r; (r = commands.poll()) != null; ) {
-            r.run();
-          }
-        }
-        dispatch();
-        if (System.nanoTime() - nextTick >= 0) {
-          long cur = store.currentRevision();
-          for (WatchStream s : streams) {
-            s.progressTick(headers.at(cur), cur);
-          }
-          nextTick = System.nanoTime() + progressIntervalNanos;
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        if (running) {
-          LOG.error("watch dispatch failed; continuing", e);
-        }
+        nextTick = clock.nanoTime() + progressIntervalNanos;
       }
+    } catch (RuntimeException e) {
+      // one stream's failure (a client gone mid-send, say) must not end every other watch
+      LOG.error("watch dispatch failed; continuing", e);
     }
+    if (catchingUp) {
+      return 0;
+    }
+    long wait = Math.max(0, nextTick - clock.nanoTime());
+    // a stream that was not ready wakes us through onReady, but re-check soon regardless so that a missed
+    // readiness notification can never strand a watcher behind its cursor
+    return behind ? Math.min(wait, RECHECK_NANOS) : wait;
+  }
+
+  /** Anything else (an Error) leaves watchers silently stuck: the member stops instead. */
+  @Override
+  public void failed(Throwable cause) {
+    stop.stop(1, "the watch thread failed: " + cause, cause);
   }
 
   private void dispatch() {
@@ -199,7 +216,7 @@ public final class WatchHub implements AutoCloseable {
    */
   public void endStreams() {
     java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    commands.add(() -> {
+    commands.post(() -> {
       for (WatchStream s : streams) {
         s.end(io.grpc.Status.UNAVAILABLE.withDescription(io.cairn.server.api.EtcdErrors.SERVER_STOPPED));
       }
@@ -217,12 +234,6 @@ public final class WatchHub implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    thread.interrupt();
-    try {
-      thread.join(5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    commands.close();
   }
 }

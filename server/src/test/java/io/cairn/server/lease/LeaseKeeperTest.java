@@ -7,6 +7,7 @@ import io.cairn.proto.etcdserverpb.LeaseRevokeResponse;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.server.api.MemberState;
 import io.cairn.server.apply.Proposer;
+import io.cairn.server.loop.ManualClock;
 import io.cairn.storage.mvcc.LeaseRecord;
 import java.time.Duration;
 import java.util.ArrayList;

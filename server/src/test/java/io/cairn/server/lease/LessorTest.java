@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.proto.etcdserverpb.LeaseCheckpoint;
 import io.cairn.proto.etcdserverpb.LeaseCheckpointRequest;
+import io.cairn.server.loop.ManualClock;
 import io.cairn.storage.mvcc.LeaseRecord;
 import java.time.Duration;
 import java.util.ArrayList;

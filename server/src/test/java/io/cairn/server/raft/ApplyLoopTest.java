@@ -62,6 +62,8 @@ class ApplyLoopTest {
         io.cairn.proto.etcdserverpb.RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
             .setKey(ByteString.copyFromUtf8("lock/1"))))).build();
     apply.submit(List.of(entry(8, txn)));
+    apply.loop().runOnce();
+    assertThat(caller).isDone();
     Throwable err = null;
     try {
       caller.get(10, TimeUnit.SECONDS);
@@ -79,12 +81,34 @@ class ApplyLoopTest {
     CompletableFuture<Message> caller = waits.register(43);
     apply.submit(List.of(entry(11, InternalRequest.newBuilder().setId(43)
         .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))).build())));
-    assertThat(caller.get(10, TimeUnit.SECONDS)).isInstanceOf(io.cairn.proto.etcdserverpb.PutResponse.class);
+    assertThat(caller).isNotDone();
+    apply.loop().runOnce();
+    assertThat(caller.getNow(null)).isInstanceOf(io.cairn.proto.etcdserverpb.PutResponse.class);
     assertThat(store.consistentIndex()).isEqualTo(11);
   }
 
   @Test
+  void entriesQueuedTogetherAreWrittenInOneBatchBeforeAnyIsAnswered() throws Exception {
+    CompletableFuture<Message> first = waits.register(44);
+    CompletableFuture<Message> second = waits.register(45);
+    long revision = store.currentRevision();
+    apply.submit(List.of(entry(11, InternalRequest.newBuilder().setId(44)
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("a"))).build())));
+    apply.submit(List.of(entry(12, InternalRequest.newBuilder().setId(45)
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("b"))).build())));
+    CompletableFuture<Void> read = new CompletableFuture<>();
+    apply.whenApplied(12, read);
+    apply.loop().runOnce();
+    assertThat(store.currentRevision()).isEqualTo(revision + 2);
+    assertThat(apply.appliedIndex()).isEqualTo(12);
+    assertThat(List.of(first, second, read)).allMatch(CompletableFuture::isDone);
+    assertThat(((io.cairn.proto.etcdserverpb.PutResponse) second.get()).getHeader().getRevision())
+        .isEqualTo(revision + 2);
+  }
+
+  @Test
   void aFailureOnTheApplyThreadStopsTheMember() {
+    apply.start();
     apply.submit(List.of(Entry.newBuilder().setIndex(11).setTerm(2).setType(Entry.Type.NORMAL)
         .setData(ByteString.copyFromUtf8("\u00ff\u00ff not a request")).build()));
     await().atMost(Duration.ofSeconds(10)).until(() -> !stops.isEmpty());

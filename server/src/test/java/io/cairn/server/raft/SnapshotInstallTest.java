@@ -70,6 +70,7 @@ class SnapshotInstallTest {
         throw new IllegalStateException(e);
       }
     });
+    apply.start();
     raft.start(null);
     // the bootstrap entries are committed and applied before anything else happens
     await().atMost(Duration.ofSeconds(10)).until(() -> apply.appliedIndex() >= 3);
