@@ -137,11 +137,28 @@ class SnapshotInstallTest {
   }
 
   @Test
+  void aSnapshotWhoseStoreIsBehindItsOwnIndexIsRefused() throws Exception {
+    // the sender's store holds entries only through 60, yet the snapshot claims 100: installing it would skip 61..100
+    Path behind = checkpoint("behind", 60, "behind");
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Message snap = Message.newBuilder().setType(MessageType.MSG_SNAP).setFrom(LEADER).setTo(SELF).setTerm(2)
+        .setSnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(100).setTerm(2)
+            .setConfState(ConfState.newBuilder().addVoters(SELF).addVoters(LEADER).addVoters(3)))).build();
+    raft.offerSnapshot(snap, new ReceivedCheckpoint(behind, Checkpoints.seal(behind), 60), done);
+    assertThat(done).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        .withMessageContaining("holds raft entries only through 60, behind the snapshot's index 100");
+    assertThat(behind).doesNotExist();
+    assertThat(value()).isNull();
+    assertThat(apply.appliedIndex()).isLessThan(100);
+    assertThat(stops).isEmpty();
+  }
+
+  @Test
   void aLateSnapshotFromAFormerLeaderNeverRollsTheStoreBack() throws Exception {
     offer(3, 100, checkpoint("current", 150, "current"));
     await().atMost(Duration.ofSeconds(10)).until(() -> apply.appliedIndex() >= 100);
     // the stream a former leader (term 2) started earlier finishes late, for a later index but an older store
-    Path late = checkpoint("late", 130, "late");
+    Path late = checkpoint("late", 140, "late");
     offer(2, 140, late);
     assertThat(late).doesNotExist();
     assertThat(value()).isEqualTo("current");
