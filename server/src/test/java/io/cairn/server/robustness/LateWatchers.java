@@ -2,11 +2,8 @@ package io.cairn.server.robustness;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,17 +17,16 @@ import java.util.function.Supplier;
  * against the committed writes from its own start revision.
  */
 final class LateWatchers {
-  /** One watch: where it started and what it got, response by response. */
-  record Opened(String name, long startRevision, List<List<WatchValidator.Event>> responses) {}
-
   private final Supplier<Client> clients;
   private final Recorder rec;
   private final int clientId;
   private final Random rnd;
-  private final List<Opened> opened = new CopyOnWriteArrayList<>();
+  private final List<WatchRecording> opened;
   private final List<String> errors = new CopyOnWriteArrayList<>();
 
-  LateWatchers(Supplier<Client> clients, Recorder rec, int clientId, Random rnd) {
+  /** @param opened where each watch opened is added (the run requests progress on them) */
+  LateWatchers(Supplier<Client> clients, Recorder rec, int clientId, Random rnd, List<WatchRecording> opened) {
+    this.opened = opened;
     this.clients = clients;
     this.rec = rec;
     this.clientId = clientId;
@@ -56,23 +52,10 @@ final class LateWatchers {
   }
 
   private void open(String name, long from) {
-    List<List<WatchValidator.Event>> responses = new CopyOnWriteArrayList<>();
-    opened.add(new Opened(name, from, responses));
-    clients.get().getWatchClient().watch(ByteSequence.from(TrafficRun.PREFIX, StandardCharsets.UTF_8),
-        WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(from).build(),
-        Watch.listener(r -> {
-          List<WatchValidator.Event> events = new ArrayList<>();
-          for (WatchEvent e : r.getEvents()) {
-            events.add(TrafficRun.event(e));
-          }
-          if (!events.isEmpty()) {
-            responses.add(events);
-          }
-        }, err -> errors.add(name + ": " + err)));
-  }
-
-  List<Opened> opened() {
-    return opened;
+    WatchRecording w = new WatchRecording(name, from, clients.get());
+    opened.add(w);
+    w.client.getWatchClient().watch(ByteSequence.from(TrafficRun.PREFIX, StandardCharsets.UTF_8),
+        WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(from).build(), w.listener(errors));
   }
 
   List<String> errors() {

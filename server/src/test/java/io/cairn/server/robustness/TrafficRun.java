@@ -48,7 +48,8 @@ public final class TrafficRun {
   private final AtomicBoolean stop = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
   private final List<Client> jetcd = new CopyOnWriteArrayList<>();
-  private final List<List<List<WatchValidator.Event>>> watched = new CopyOnWriteArrayList<>();
+  /** Every watch of the run: from the first revision, from random revisions, informers. */
+  private final List<WatchRecording> watched = new CopyOnWriteArrayList<>();
   private final List<String> watchErrors = new CopyOnWriteArrayList<>();
   private History.Log log;
   private long baseRevision;
@@ -84,19 +85,11 @@ public final class TrafficRun {
         .getHeader().getRevision();
     log = new History.Log(baseRevision);
     for (int w = 0; compactEveryMs == 0 && w < 2; w++) {
-      List<List<WatchValidator.Event>> responses = new CopyOnWriteArrayList<>();
-      watched.add(responses);
-      client().getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
+      WatchRecording rec = new WatchRecording("watcher-" + w, baseRevision + 1, client());
+      watched.add(rec);
+      rec.client.getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
           WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(baseRevision + 1).build(),
-          Watch.listener(r -> {
-            List<WatchValidator.Event> events = new ArrayList<>();
-            for (WatchEvent e : r.getEvents()) {
-              events.add(event(e));
-            }
-            if (!events.isEmpty()) {
-              responses.add(events);
-            }
-          }, err -> watchErrors.add(err.toString())));
+          rec.listener(watchErrors));
     }
     if (compactEveryMs > 0) {
       Client c = client();
@@ -116,8 +109,9 @@ public final class TrafficRun {
     spawn("traffic-leases", () -> leases.drive(maxOpsPerClient, stop));
     if (compactEveryMs == 0) {
       late = new LateWatchers(this::client, new Recorder(client(), log, Duration.ofSeconds(3)), clients + 2,
-          new Random(seed * 41));
+          new Random(seed * 41), watched);
       spawn("traffic-late-watchers", () -> late.run(4, 8000, baseRevision, stop));
+      spawn("traffic-progress", this::requestProgress);
     }
   }
 
@@ -157,6 +151,14 @@ public final class TrafficRun {
         // no leader or no member: back off a little rather than spin (and fill the history with failures)
         java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
       }
+    }
+  }
+
+  /** Asks every watch's stream for a progress notification twice a second, until stopped. */
+  private void requestProgress() {
+    while (!stop.get()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+      watched.forEach(WatchRecording::requestProgress);
     }
   }
 
@@ -217,27 +219,31 @@ public final class TrafficRun {
       return done(h.ops().size(), unknown, 0, missing);
     }
     WatchValidator wv = new WatchValidator(baseRevision, committed);
-    List<LateWatchers.Opened> watches = new ArrayList<>();
-    for (int i = 0; i < watched.size(); i++) {
-      watches.add(new LateWatchers.Opened("watcher-" + i, baseRevision + 1, watched.get(i)));
-    }
-    watches.addAll(late.opened());
     watchErrors.addAll(late.errors());
     int events = 0;
     long lastCommitted = committedLast(committed, endRev);
-    for (LateWatchers.Opened w : watches) {
-      List<List<WatchValidator.Event>> got = upTo(w.responses(), endRev);
+    for (WatchRecording w : watched) {
+      List<List<WatchValidator.Event>> got = upTo(w.responses, endRev);
       events += got.stream().mapToInt(List::size).sum();
-      Verdict wr = wv.validate(new WatchValidator.Watch(w.name(), PREFIX, true, w.startRevision(), true, got));
-      if (!wr.isOk()) {
-        return done(h.ops().size(), unknown, events, w.name() + ": " + wr);
+      WatchValidator.Watch watch = new WatchValidator.Watch(w.name, PREFIX, true, w.startRevision, true, got);
+      Verdict wr = wv.validate(watch);
+      if (wr.isOk()) {
+        wr = wv.validateBookmarks(watch, List.copyOf(w.bookmarks));
       }
-      long lastSeen = got.isEmpty() ? w.startRevision() - 1 : lastRevision(got);
-      if (lastCommitted >= w.startRevision() && lastSeen < lastCommitted) {
-        return done(h.ops().size(), unknown, events, w.name() + " (from revision " + w.startRevision()
+      if (!wr.isOk()) {
+        return done(h.ops().size(), unknown, events, w.name + ": " + wr);
+      }
+      long lastSeen = got.isEmpty() ? w.startRevision - 1 : lastRevision(got);
+      if (lastCommitted >= w.startRevision && lastSeen < lastCommitted) {
+        return done(h.ops().size(), unknown, events, w.name + " (from revision " + w.startRevision
             + ") stopped at revision " + lastSeen + " though revision " + lastCommitted + " was committed; watch errors: "
             + watchErrors);
       }
+    }
+    int bookmarks = watched.stream().mapToInt(w -> w.bookmarks.size()).sum();
+    if (bookmarks == 0) {
+      return done(h.ops().size(), unknown, events, "no watch got a progress notification, though the run asked "
+          + "for one twice a second: bookmarks went unchecked");
     }
     return done(h.ops().size(), unknown, events, null);
   }

@@ -163,6 +163,40 @@ final class WatchValidator {
     return Verdict.ok();
   }
 
+  /**
+   * A progress notification on a watch, received after its first {@code afterResponses} event responses: it says
+   * every event through {@code revision} was delivered (etcd sends one only once the watch is synced).
+   */
+  record Bookmark(int afterResponses, long revision) {}
+
+  /** Bookmarkable: no event at or below a progress notification's revision comes after it, and none is missing. */
+  Verdict validateBookmarks(Watch w, List<Bookmark> marks) {
+    long previous = 0;
+    for (Bookmark b : marks) {
+      if (b.revision() < previous) {
+        return Verdict.violation(w.name() + ": progress went back from revision " + previous + " to " + b.revision());
+      }
+      previous = b.revision();
+      Set<String> delivered = new HashSet<>();
+      for (List<Event> r : w.responses().subList(0, Math.min(b.afterResponses(), w.responses().size()))) {
+        for (Event e : r) {
+          delivered.add(e.kv().modRevision() + "\0" + e.kv().key());
+        }
+      }
+      for (Expected x : all) {
+        if (x.revision() > b.revision()) {
+          break;
+        }
+        if (x.revision() >= w.startRevision() && w.covers(x.key())
+            && !delivered.contains(x.revision() + "\0" + x.key())) {
+          return Verdict.violation(w.name() + ": a progress notification at revision " + b.revision()
+              + " came before the event " + as(w, x));
+        }
+      }
+    }
+    return Verdict.ok();
+  }
+
   private static Event as(Watch w, Expected x) {
     return w.prevKv() ? x.event() : new Event(x.event().type(), x.event().kv(), null);
   }

@@ -55,6 +55,18 @@ class WatchValidatorTest {
   }
 
   @Test
+  void acceptsProgressThatFollowsItsEventsAndRejectsOneThatComesFirst() {
+    Watch w = watch(2, List.of(e.subList(0, 1), e.subList(1, 3), e.subList(3, 5)));
+    // after the first response everything through 3 was sent (3 is b, not watched); after all of them, through 6
+    assertThat(validator.validateBookmarks(w, List.of(new WatchValidator.Bookmark(1, 3),
+        new WatchValidator.Bookmark(3, 6)))).matches(Verdict::isOk);
+    assertViolation(validator.validateBookmarks(w, List.of(new WatchValidator.Bookmark(1, 4))),
+        "a progress notification at revision 4 came before the event");
+    assertViolation(validator.validateBookmarks(w, List.of(new WatchValidator.Bookmark(3, 6),
+        new WatchValidator.Bookmark(3, 5))), "progress went back");
+  }
+
+  @Test
   void rejectsAGap() {
     assertViolation(validator.validate(watch(2, List.of(e.subList(0, 3), List.of(e.get(4))))), "gap");
   }
