@@ -4,6 +4,10 @@ import io.cairn.proto.etcdserverpb.AuthGrpc;
 import io.cairn.server.concurrency.ConcurrencyServices;
 import io.cairn.server.lease.LeaseSettings;
 import io.cairn.server.lease.Leases;
+import io.cairn.server.alarm.AlarmGate;
+import io.cairn.server.alarm.Alarms;
+import io.cairn.server.alarm.BackendSize;
+import io.cairn.server.alarm.Quota;
 import io.cairn.server.api.ClusterService;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
@@ -48,6 +52,8 @@ import org.slf4j.LoggerFactory;
 /** One running member: its store, its write path and its client listener, started and stopped in order. */
 public final class CairnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnServer.class);
+  /** How stale the store size the quota checks may be: measuring lists the store's directory. */
+  private static final long QUOTA_SAMPLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
 
   private final MvccStore store;
   private final Proposer proposer;
@@ -93,6 +99,11 @@ public final class CairnServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // the one clock behind the server's own schedules (quota sampling, auto-compaction, corruption checks)
+    java.util.function.LongSupplier nanoClock = System::nanoTime;
+    Quota quota = Quota.fromFlag(cfg.quotaBackendBytes,
+        new BackendSize(store::dbSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
+    AlarmGate alarmGate = new AlarmGate(store, quota);
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
     ClusterMembers members = new ClusterMembers(self);
@@ -110,7 +121,7 @@ public final class CairnServer implements AutoCloseable {
             if (metricsRef[0] != null) {
               metricsRef[0].walFsync(nanos);
             }
-          }, ProcessExit.INSTANCE);
+          }, ProcessExit.INSTANCE, alarmGate);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       store.close();
@@ -133,12 +144,14 @@ public final class CairnServer implements AutoCloseable {
       throw new IOException("cannot listen on " + cfg.listenPeerUrls + ": " + e.getMessage(), e);
     }
     Proposer proposer = member;
+    Alarms alarms = new Alarms(store, proposer, identity.memberId(), quota);
+    alarmGate.onQuotaExceeded(alarms::raiseNoSpace);
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls);
+        members::clientUrls, alarms::admit);
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases);
     proposer.onApplied(() -> {
       watchHub.wake();
@@ -149,9 +162,9 @@ public final class CairnServer implements AutoCloseable {
     // a crash are removed at the next start
     Path snapDir = memberDir.resolve("snap");
     MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
-        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())));
+        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())), alarms);
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck),
@@ -169,7 +182,7 @@ public final class CairnServer implements AutoCloseable {
       metrics.leaderChanged();
       leases.leaderChanged();
     });
-    MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier);
+    MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier, alarms);
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,

@@ -36,6 +36,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final Headers headers;
   private final long quotaBytes;
   private final LeaderMover mover;
+  private final io.cairn.server.alarm.Alarms alarms;
   private final java.util.concurrent.Callable<java.nio.file.Path> checkpoints;
   private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "cairn-maintenance");
@@ -51,7 +52,9 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   /** {@code checkpoints} takes a checkpoint of the store into a new directory and returns it (for Snapshot). */
   public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes,
-      LeaderMover mover, java.util.concurrent.Callable<java.nio.file.Path> checkpoints) {
+      LeaderMover mover, java.util.concurrent.Callable<java.nio.file.Path> checkpoints,
+      io.cairn.server.alarm.Alarms alarms) {
+    this.alarms = alarms;
     this.mover = mover;
     this.checkpoints = checkpoints;
     this.store = store;
@@ -77,16 +80,27 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     if (!member.hasLeader()) {
       b.addErrors(EtcdErrors.NO_LEADER);
     }
+    b.addAllErrors(alarms.statusErrors());
     out.onNext(b.build());
     out.onCompleted();
   }
 
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
-    // No alarm can be raised yet (no quota enforcement, no corruption check): GET lists none and
-    // ACTIVATE/DEACTIVATE have nothing to change. etcd answers all three with the alarm list.
-    out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
-    out.onCompleted();
+    // etcd's AlarmResponse carries no header (etcdctl's fields printer even crashes on it): none is added here
+    java.util.concurrent.CompletableFuture<AlarmResponse> r = switch (req.getAction()) {
+      case ACTIVATE, DEACTIVATE -> alarms.change(req);
+      case GET -> alarms.list(req.getAlarm());
+      default -> java.util.concurrent.CompletableFuture.completedFuture(AlarmResponse.getDefaultInstance());
+    };
+    r.whenComplete((resp, err) -> {
+      if (err != null) {
+        out.onError(EtcdErrors.toStatus(err));
+      } else {
+        out.onNext(resp);
+        out.onCompleted();
+      }
+    });
   }
 
   @Override

@@ -16,9 +16,16 @@ import io.cairn.storage.mvcc.StoreBatch;
  */
 public final class RequestApplier implements AutoCloseable {
   private final StoreBatch batch;
+  private final ApplyGate gate;
 
   public RequestApplier(MvccStore store) {
+    this(store, ApplyGate.OPEN);
+  }
+
+  /** {@code gate} refuses requests while an alarm is active and checks the quota (etcd's alarm appliers). */
+  public RequestApplier(MvccStore store, ApplyGate gate) {
     this.batch = store.newBatch();
+    this.gate = gate;
   }
 
   /**
@@ -26,6 +33,17 @@ public final class RequestApplier implements AutoCloseable {
    * but must not reach the client before {@link #commit}. Compactions go through {@link #compact}.
    */
   public Message apply(InternalRequest req, long index) {
+    if (req.getRequestCase() == InternalRequest.RequestCase.ALARM) {
+      return batch.alarm(req.getAlarm(), index); // alarms are never refused: a disarm must get through
+    }
+    gate.beforeApply(req);
+    boolean quotaAvailable = gate.quotaAvailable(req);
+    Message resp = applyToStore(req, index);
+    gate.afterApply(req, quotaAvailable);
+    return resp;
+  }
+
+  private Message applyToStore(InternalRequest req, long index) {
     return switch (req.getRequestCase()) {
       case PUT -> batch.put(req.getPut(), index);
       case DELETE_RANGE -> batch.deleteRange(req.getDeleteRange(), index);
@@ -34,6 +52,7 @@ public final class RequestApplier implements AutoCloseable {
       case LEASE_GRANT -> batch.leaseGrant(req.getLeaseGrant().getID(), req.getLeaseGrant().getTTL(), index);
       case LEASE_REVOKE -> batch.leaseRevoke(req.getLeaseRevoke().getID(), index);
       case LEASE_CHECKPOINT -> batch.leaseCheckpoint(req.getLeaseCheckpoint(), index);
+      case ALARM -> throw new IllegalStateException("alarms are applied above");
       case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
@@ -44,6 +63,7 @@ public final class RequestApplier implements AutoCloseable {
    * removed the history, so the apply thread never waits for it (etcd's apply loop does not either).
    */
   public CompletableFuture<CompactionResponse> compact(CompactionRequest req, long index) {
+    gate.beforeApply(InternalRequest.newBuilder().setCompaction(req).build());
     return batch.compact(req, index);
   }
 
