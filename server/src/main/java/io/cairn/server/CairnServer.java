@@ -9,6 +9,9 @@ import io.cairn.server.alarm.Alarms;
 import io.cairn.server.alarm.BackendSize;
 import io.cairn.server.alarm.Quota;
 import io.cairn.server.api.ClusterService;
+import io.cairn.server.compaction.AutoCompaction;
+import io.cairn.server.corrupt.CorruptionCheck;
+import java.time.Duration;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
 import io.cairn.server.api.MaintenanceService;
@@ -64,10 +67,13 @@ public final class CairnServer implements AutoCloseable {
   private final Leases leases;
   private final ConcurrencyServices concurrency;
   private final MaintenanceService maintenance;
+  /** Auto-compaction and the periodic corruption check: stopped first, they propose through the member. */
+  private final List<AutoCloseable> background;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
       ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency,
-      MaintenanceService maintenance) {
+      MaintenanceService maintenance, List<AutoCloseable> background) {
+    this.background = background;
     this.maintenance = maintenance;
     this.leases = leases;
     this.concurrency = concurrency;
@@ -107,6 +113,8 @@ public final class CairnServer implements AutoCloseable {
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
     ClusterMembers members = new ClusterMembers(self);
+    // etcd runs the initial corruption check only on a member that had data before this start
+    boolean initialized = io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
     ServerMetrics[] metricsRef = new ServerMetrics[1];
     RaftMember member;
     try {
@@ -127,13 +135,26 @@ public final class CairnServer implements AutoCloseable {
       store.close();
       throw e;
     }
+    Duration requestTimeout = Duration.ofMillis(5000 + 2 * cfg.electionTimeoutMs); // etcd's ReqTimeout
+    CorruptionCheck corruption = new CorruptionCheck(identity.memberId(), identity.clusterId(), store,
+        () -> member.membership().members(), peerChannels, requestTimeout);
+    if (cfg.initialCorruptCheck && initialized) {
+      try {
+        corruption.initial(); // before this member serves peers or clients
+      } catch (RuntimeException e) {
+        member.close();
+        scheduler.shutdownNow();
+        store.close();
+        throw new IOException(e.getMessage(), e);
+      }
+    }
     members.attach(member.membership(), member.transport());
     member.publishAttributes(cfg.name, cfg.advertiseClientUrls);
-    PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
-        new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
+    PeerService peerService = new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
-            memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved),
+            memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved);
+    PeerListener peerListener = new PeerListener(cfg.listenPeerUrls, peerService,
         new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()), tls.peerServer());
     try {
       peerListener.start();
@@ -163,6 +184,12 @@ public final class CairnServer implements AutoCloseable {
     Path snapDir = memberDir.resolve("snap");
     MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
         member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())), alarms);
+    peerService.onHashKv(maintenance::hashKvResponse);
+    java.util.function.BooleanSupplier leading = () -> member.leaderId() == identity.memberId();
+    AutoCompaction autoCompaction = AutoCompaction.start(cfg.autoCompactionMode, cfg.autoCompactionRetentionValue,
+        store::currentRevision, proposer, leading, nanoClock, requestTimeout);
+    AutoCloseable corruptChecks = cfg.corruptCheckTime.isZero() ? null
+        : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
     List<BindableService> services = List.of(
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit),
         maintenance,
@@ -192,6 +219,8 @@ public final class CairnServer implements AutoCloseable {
     try {
       listener.start();
     } catch (IOException e) {
+      closeQuietly(autoCompaction);
+      closeQuietly(corruptChecks);
       maintenance.close();
       concurrency.close();
       leases.close();
@@ -204,7 +233,7 @@ public final class CairnServer implements AutoCloseable {
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance);
+        maintenance, List.of(closeable(autoCompaction), closeable(corruptChecks)));
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
@@ -247,9 +276,24 @@ public final class CairnServer implements AutoCloseable {
     return out.isEmpty() ? java.util.Set.of("*") : out;
   }
 
+  private static AutoCloseable closeable(AutoCloseable c) {
+    return c == null ? () -> { } : c;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      if (c != null) {
+        c.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("closing {}: {}", c, e.toString());
+    }
+  }
+
   @Override
   public void close() {
     LOG.info("stopping");
+    background.forEach(CairnServer::closeQuietly);
     watchHub.endStreams();
     listener.close();
     maintenance.close();

@@ -140,14 +140,19 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     });
   }
 
+  /** HashKV of this member's store, also what peers get for the corruption checks. */
+  public HashKVResponse hashKvResponse(HashKVRequest req) {
+    StoreHash h = store.hashKv(req.getRevision());
+    // etcd: header.revision = current revision; compact_revision = -1 if never compacted
+    return HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
+        .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build();
+  }
+
   @Override
   public void hashKV(HashKVRequest req, StreamObserver<HashKVResponse> out) {
     work.execute(() -> {
       try {
-        StoreHash h = store.hashKv(req.getRevision());
-        // etcd: header.revision = current revision; compact_revision = -1 if never compacted
-        out.onNext(HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
-            .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build());
+        out.onNext(hashKvResponse(req));
         out.onCompleted();
       } catch (RuntimeException e) {
         out.onError(EtcdErrors.toStatus(e));
