@@ -108,7 +108,7 @@ public final class CairnServer implements AutoCloseable {
     // the one clock behind the server's own schedules (quota sampling, auto-compaction, corruption checks)
     java.util.function.LongSupplier nanoClock = System::nanoTime;
     Quota quota = Quota.fromFlag(cfg.quotaBackendBytes,
-        new BackendSize(store::dbSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
+        new BackendSize(store::diskSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
     AlarmGate alarmGate = new AlarmGate(store, quota);
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
@@ -137,7 +137,11 @@ public final class CairnServer implements AutoCloseable {
     }
     Duration requestTimeout = Duration.ofMillis(5000 + 2 * cfg.electionTimeoutMs); // etcd's ReqTimeout
     CorruptionCheck corruption = new CorruptionCheck(identity.memberId(), identity.clusterId(), store,
-        () -> member.membership().members(), peerChannels, requestTimeout);
+        () -> {
+          // before the log is replayed the membership may still be empty: the flags' bootstrap list stands in
+          List<io.cairn.proto.serverpb.MemberRecord> known = member.membership().members();
+          return !known.isEmpty() || joining ? known : bootstrapRecords(cfg);
+        }, peerChannels, requestTimeout);
     if (cfg.initialCorruptCheck && initialized) {
       try {
         corruption.initial(); // before this member serves peers or clients

@@ -48,7 +48,10 @@ public final class CorruptionCheck {
     LOG.info("starting initial corruption check (local-member-id {})", MemberIds.hex(self));
     StoreHash h = store.hashKv(0);
     int mismatch = 0;
-    for (PeerHashes.PeerHash p : peers.at(h.hashRevision())) {
+    List<PeerHashes.PeerHash> answers = peers.at(h.hashRevision());
+    LOG.info("initial corruption check: local revision {}, compact revision {}, hash {}; {} peers asked",
+        h.hashRevision(), h.compactRevision(), h.hash(), answers.size());
+    for (PeerHashes.PeerHash p : answers) {
       if (p.resp() != null) {
         if (h.hash() != p.resp().getHash()) {
           if (h.compactRevision() == p.resp().getCompactRevision()) {

@@ -283,11 +283,19 @@ final class KvDatabase implements AutoCloseable, RowSource {
 
   /** Total bytes of the database directory (SSTs, WAL, manifest) plus memtables. */
   long sizeBytes() {
-    long total = memtableBytes();
+    return Math.max(memtableBytes() + fileBytes(), 1);
+  }
+
+  /**
+   * Bytes of the data files in the database directory (SSTs, RocksDB's log, manifest): what the store takes on
+   * disk. RocksDB's diagnostic LOG files are not data and are left out.
+   */
+  long fileBytes() {
+    long total = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path p : files) {
         try {
-          if (Files.isRegularFile(p)) total += Files.size(p);
+          if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith("LOG")) total += Files.size(p);
         } catch (IOException ignored) {
           // a file removed by a concurrent RocksDB compaction: it no longer counts
         }
@@ -295,7 +303,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return Math.max(total, 1);
+    return total;
   }
 
   /** RocksDB's estimate of live (not yet obsolete) data plus memtables. */

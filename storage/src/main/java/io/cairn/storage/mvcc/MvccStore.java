@@ -178,6 +178,14 @@ public final class MvccStore implements AutoCloseable {
     return guarded(() -> db.sizeBytes()); // db read under the guard: restoreFrom replaces it
   }
 
+  /**
+   * Bytes of the store's files on disk (SSTs, RocksDB's own log, manifest), without the memtables, whose contents
+   * the log already holds: what the backend quota measures.
+   */
+  public long diskSizeBytes() {
+    return guarded(() -> db.fileBytes());
+  }
+
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
   public long dbSizeInUseBytes() {
     return guarded(() -> Math.min(db.liveBytes(), db.sizeBytes()));
