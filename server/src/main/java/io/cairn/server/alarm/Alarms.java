@@ -110,6 +110,11 @@ public final class Alarms {
     return null;
   }
 
+  /** Whether {@code memberId}'s alarm of {@code type} is active here. */
+  public boolean isActive(AlarmType type, long memberId) {
+    return store.alarms(type).stream().anyMatch(a -> a.getMemberID() == memberId);
+  }
+
   /** etcd 3.6's /readyz alarm check: "alarm activated: CORRUPT" while that alarm is active, else null. */
   public String activated(AlarmType type) {
     return store.alarms(type).isEmpty() ? null : "alarm activated: " + type.name();

@@ -87,7 +87,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
-    // etcd's AlarmResponse carries no header (etcdctl's fields printer even crashes on it): none is added here
+    // etcd 3.5+ fills the header of the applied answer (3.4 sent none: etcdctl 3.4's fields printer crashes on it)
     java.util.concurrent.CompletableFuture<AlarmResponse> r = switch (req.getAction()) {
       case ACTIVATE, DEACTIVATE -> alarms.change(req);
       case GET -> alarms.list(req.getAlarm());
@@ -97,7 +97,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
-        out.onNext(resp);
+        out.onNext(resp.toBuilder().setHeader(headers.current()).build());
         out.onCompleted();
       }
     });

@@ -128,7 +128,11 @@ public final class CorruptionCheck {
           return t;
         });
     LOG.info("enabled corruption checking (local-member-id {}, interval {})", MemberIds.hex(self), every);
-    LongConsumer raise = id -> alarms.raise(AlarmType.CORRUPT, id);
+    LongConsumer raise = id -> {
+      if (!alarms.isActive(AlarmType.CORRUPT, id)) { // etcd proposes it again on every pass; once is enough
+        alarms.raise(AlarmType.CORRUPT, id);
+      }
+    };
     thread.scheduleWithFixedDelay(() -> {
       if (!leading.getAsBoolean()) {
         return;
