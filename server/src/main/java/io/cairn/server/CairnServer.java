@@ -108,7 +108,7 @@ public final class CairnServer implements AutoCloseable {
     // the one clock behind the server's own schedules (quota sampling, auto-compaction, corruption checks)
     java.util.function.LongSupplier nanoClock = System::nanoTime;
     Quota quota = Quota.fromFlag(cfg.quotaBackendBytes,
-        new BackendSize(store::diskSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
+        new BackendSize(store::dbSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
     AlarmGate alarmGate = new AlarmGate(store, quota);
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
@@ -207,7 +207,7 @@ public final class CairnServer implements AutoCloseable {
         concurrency.lock(),
         concurrency.election());
     ServerMetrics metrics = new ServerMetrics(member, store,
-        cfg.quotaBackendBytes <= 0 ? 2L << 30 : cfg.quotaBackendBytes, member::pendingProposals);
+        cfg.quotaBackendBytes == 0 ? Quota.DEFAULT_BYTES : cfg.quotaBackendBytes, member::pendingProposals);
     metricsRef[0] = metrics;
     member.onLeaderChange(() -> {
       metrics.leaderChanged();

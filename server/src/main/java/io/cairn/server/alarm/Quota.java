@@ -12,10 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd's backend quota ({@code --quota-backend-bytes}): a write is let through while the store's size plus the
- * write's estimated cost stays below the quota. The size is what the store's files take on disk (SSTs, RocksDB's own
- * log and manifest; not the memtables, whose contents that log already holds, nor RocksDB's diagnostic LOG), the
- * closest thing to etcd's bbolt file size: like it, it shrinks only when compaction and defragmentation rewrite the
- * files. Status' dbSize also counts the memtables, so it can read a little above this figure.
+ * write's estimated cost stays below the quota. The size is Status' dbSize: what the store's files take on disk
+ * (SSTs, RocksDB's own log and manifest; not the memtables, whose contents that log already holds), the closest thing
+ * to etcd's bbolt file size; like it, it shrinks only when compaction and defragmentation rewrite the files.
  */
 public final class Quota {
   private static final Logger LOG = LoggerFactory.getLogger(Quota.class);

@@ -60,7 +60,8 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     this.store = store;
     this.member = member;
     this.headers = headers;
-    this.quotaBytes = quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+    // etcd 3.6: 0 reads as the default; a negative (disabled) quota is reported as given
+    this.quotaBytes = quotaBackendBytes == 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
   }
 
   @Override

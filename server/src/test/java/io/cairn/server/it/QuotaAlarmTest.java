@@ -95,6 +95,12 @@ class QuotaAlarmTest {
     }
     String list = new Etcdctl(members.get(1).endpoint()).run("alarm", "list").ok().out();
     assertThat(list).matches("(memberID:\\d+ alarm:NOSPACE \n)+");
+    // the alarm is kept in the store: a restarted member still has it (and refuses writes at once)
+    Member restarted = members.get(1);
+    restarted.stop();
+    restarted.startProcess();
+    ClusterTest.awaitLeader(members);
+    assertThat(new Etcdctl(restarted.endpoint()).run("alarm", "list").ok().out()).isEqualTo(list);
 
     for (Member m : members) {
       Etcdctl ctl = new Etcdctl(m.endpoint());

@@ -281,11 +281,6 @@ final class KvDatabase implements AutoCloseable, RowSource {
     }
   }
 
-  /** Total bytes of the database directory (SSTs, WAL, manifest) plus memtables. */
-  long sizeBytes() {
-    return Math.max(memtableBytes() + fileBytes(), 1);
-  }
-
   /**
    * Bytes of the data files in the database directory (SSTs, RocksDB's log, manifest): what the store takes on
    * disk. RocksDB's diagnostic LOG files are not data and are left out.

@@ -173,22 +173,18 @@ public final class MvccStore implements AutoCloseable {
     return consistentIndex.get();
   }
 
-  /** On-disk size of the database (SSTs, WAL, manifest) plus memtables; never 0. */
-  public long dbSizeBytes() {
-    return guarded(() -> db.sizeBytes()); // db read under the guard: restoreFrom replaces it
-  }
-
   /**
-   * Bytes of the store's files on disk (SSTs, RocksDB's own log, manifest), without the memtables, whose contents
-   * the log already holds: what the backend quota measures.
+   * What the store's files take on disk (SSTs, RocksDB's own log, manifest; not the memtables, whose contents that
+   * log already holds, nor RocksDB's diagnostic LOG files); never 0. Status' dbSize, etcd_mvcc_db_total_size_in_bytes
+   * and the backend quota all use this figure, as etcd uses its bbolt file size for all three.
    */
-  public long diskSizeBytes() {
-    return guarded(() -> db.fileBytes());
+  public long dbSizeBytes() {
+    return guarded(() -> Math.max(db.fileBytes(), 1)); // db read under the guard: restoreFrom replaces it
   }
 
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
   public long dbSizeInUseBytes() {
-    return guarded(() -> Math.min(db.liveBytes(), db.sizeBytes()));
+    return guarded(() -> Math.min(db.liveBytes(), Math.max(db.fileBytes(), 1)));
   }
 
   /**
