@@ -115,6 +115,9 @@ public final class ServerConfig {
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
     initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))
         || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
+    if (featureGate(v.get("feature-gates"), "CompactHashCheck")) {
+      throw new FlagException("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
+    }
     Duration experimentalCheck = GoDuration.parse("experimental-corrupt-check-time",
         v.get("experimental-corrupt-check-time"));
     corruptCheckTime = !experimentalCheck.isZero() ? experimentalCheck

@@ -56,4 +56,12 @@ class OperationsFlagsTest {
     assertThat(config("--corrupt-check-time=10s", "--experimental-corrupt-check-time=20s").corruptCheckTime)
         .isEqualTo(Duration.ofSeconds(20));
   }
+
+  @Test
+  void theCompactionHashCheckIsRefusedUntilItIsBuilt() {
+    assertThatThrownBy(() -> config("--feature-gates=CompactHashCheck=true"))
+        .hasMessage("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
+    assertThatThrownBy(() -> config("--experimental-compact-hash-check-enabled"))
+        .hasMessage("--experimental-compact-hash-check-enabled is not supported by cairn yet");
+  }
 }
