@@ -40,17 +40,9 @@ public final class Alarms {
     this.quota = quota;
   }
 
-  /** ACTIVATE or DEACTIVATE through Raft; completes with what the apply answered (etcd's response has no header). */
+  /** ACTIVATE or DEACTIVATE through Raft; completes with what the apply answered. */
   public CompletableFuture<AlarmResponse> change(AlarmRequest req) {
-    return proposer.propose(InternalRequest.newBuilder().setAlarm(req).build()).thenApply(m -> {
-      AlarmResponse r = (AlarmResponse) m;
-      if (req.getAction() == AlarmRequest.AlarmAction.ACTIVATE && r.getAlarmsCount() > 0) {
-        LOG.warn("alarm raised: alarm {} from {}", req.getAlarm(), Long.toUnsignedString(req.getMemberID(), 16));
-      } else if (req.getAction() == AlarmRequest.AlarmAction.DEACTIVATE && r.getAlarmsCount() > 0) {
-        LOG.warn("alarm disarmed: alarm {} from {}", req.getAlarm(), Long.toUnsignedString(req.getMemberID(), 16));
-      }
-      return r;
-    });
+    return proposer.propose(InternalRequest.newBuilder().setAlarm(req).build()).thenApply(AlarmResponse.class::cast);
   }
 
   /** Alarm GET: the alarms of {@code type} (NONE: all) once every acknowledged write is applied here. */

@@ -15,6 +15,9 @@ import io.cairn.storage.mvcc.StoreBatch;
  * what was applied, in log order.
  */
 public final class RequestApplier implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestApplier.class);
+
+  private final MvccStore store;
   private final StoreBatch batch;
   private final ApplyGate gate;
 
@@ -24,6 +27,7 @@ public final class RequestApplier implements AutoCloseable {
 
   /** {@code gate} refuses requests while an alarm is active and checks the quota (etcd's alarm appliers). */
   public RequestApplier(MvccStore store, ApplyGate gate) {
+    this.store = store;
     this.batch = store.newBatch();
     this.gate = gate;
   }
@@ -34,12 +38,26 @@ public final class RequestApplier implements AutoCloseable {
    */
   public Message apply(InternalRequest req, long index) {
     if (req.getRequestCase() == InternalRequest.RequestCase.ALARM) {
-      return batch.alarm(req.getAlarm(), index); // alarms are never refused: a disarm must get through
+      return applyAlarm(req.getAlarm(), index); // alarms are never refused: a disarm must get through
     }
     gate.beforeApply(req);
     boolean quotaAvailable = gate.quotaAvailable(req);
     Message resp = applyToStore(req, index);
     gate.afterApply(req, quotaAvailable);
+    return resp;
+  }
+
+  /** Applies an alarm change, logging (on every member, as etcd) when an alarm type turns on or off. */
+  private Message applyAlarm(io.cairn.proto.etcdserverpb.AlarmRequest req, long index) {
+    int before = store.alarms(req.getAlarm()).size();
+    Message resp = batch.alarm(req, index);
+    int after = store.alarms(req.getAlarm()).size();
+    String from = Long.toHexString(req.getMemberID());
+    if (req.getAlarm() != io.cairn.proto.etcdserverpb.AlarmType.NONE && before == 0 && after > 0) {
+      LOG.warn("alarm raised (alarm {}, from {})", req.getAlarm(), from);
+    } else if (req.getAlarm() != io.cairn.proto.etcdserverpb.AlarmType.NONE && before > 0 && after == 0) {
+      LOG.warn("alarm disarmed (alarm {}, from {})", req.getAlarm(), from);
+    }
     return resp;
   }
 
