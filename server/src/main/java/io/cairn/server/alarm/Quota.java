@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd's backend quota ({@code --quota-backend-bytes}): a write is let through while the store's size plus the
- * write's estimated cost stays below the quota. The size is Status' dbSize: what the store's files take on disk
- * (SSTs, RocksDB's own log and manifest; not the memtables, whose contents that log already holds), the closest thing
- * to etcd's bbolt file size; like it, it shrinks only when compaction and defragmentation rewrite the files.
+ * write's estimated cost stays below the quota. The size is Status' dbSize: the store's live SST files plus its
+ * memtables (which stand in for RocksDB's log holding the same writes), the closest thing to etcd's bbolt file size;
+ * like it, it shrinks only when compaction and defragmentation rewrite the data, and it does not jump while RocksDB
+ * flushes (the directory's file sizes do).
  */
 public final class Quota {
   private static final Logger LOG = LoggerFactory.getLogger(Quota.class);

@@ -3,7 +3,6 @@ package io.cairn.storage.mvcc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -282,22 +281,14 @@ final class KvDatabase implements AutoCloseable, RowSource {
   }
 
   /**
-   * Bytes of the data files in the database directory (SSTs, RocksDB's log, manifest): what the store takes on
-   * disk. RocksDB's diagnostic LOG files are not data and are left out.
+   * The store's size: the SST files of the current LSM tree plus the memtables, which stand in for RocksDB's own
+   * log holding the same writes. A flush installs its SST and drops its memtable in one step, so the figure does not
+   * jump while RocksDB works (the directory's file sizes do: a flushed log and its new SST coexist for a moment).
+   * Obsolete SSTs awaiting deletion and RocksDB's diagnostic LOG files are not counted.
    */
-  long fileBytes() {
-    long total = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path p : files) {
-        try {
-          if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith("LOG")) total += Files.size(p);
-        } catch (IOException ignored) {
-          // a file removed by a concurrent RocksDB compaction: it no longer counts
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  long storeBytes() {
+    long total = memtableBytes();
+    for (ColumnFamilyHandle cf : all) total += property(cf, "rocksdb.live-sst-files-size");
     return total;
   }
 

@@ -174,17 +174,17 @@ public final class MvccStore implements AutoCloseable {
   }
 
   /**
-   * What the store's files take on disk (SSTs, RocksDB's own log, manifest; not the memtables, whose contents that
-   * log already holds, nor RocksDB's diagnostic LOG files); never 0. Status' dbSize, etcd_mvcc_db_total_size_in_bytes
-   * and the backend quota all use this figure, as etcd uses its bbolt file size for all three.
+   * The store's size: its live SST files plus its memtables (see {@link KvDatabase#storeBytes}); never 0. Status'
+   * dbSize, etcd_mvcc_db_total_size_in_bytes and the backend quota all use this figure, as etcd uses its bbolt file
+   * size for all three; like that file, it shrinks only when compaction and defragmentation rewrite the data.
    */
   public long dbSizeBytes() {
-    return guarded(() -> Math.max(db.fileBytes(), 1)); // db read under the guard: restoreFrom replaces it
+    return guarded(() -> Math.max(db.storeBytes(), 1)); // db read under the guard: restoreFrom replaces it
   }
 
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
   public long dbSizeInUseBytes() {
-    return guarded(() -> Math.min(db.liveBytes(), Math.max(db.fileBytes(), 1)));
+    return guarded(() -> Math.min(db.liveBytes(), Math.max(db.storeBytes(), 1)));
   }
 
   /**
