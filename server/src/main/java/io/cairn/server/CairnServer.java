@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
 /** One running member: its store, its write path and its client listener, started and stopped in order. */
 public final class CairnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnServer.class);
-  /** How stale the store size the quota checks may be: measuring lists the store's directory. */
+  /** How stale the store size the quota checks may be: measuring reads RocksDB properties of every column family. */
   private static final long QUOTA_SAMPLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
 
   private final MvccStore store;
