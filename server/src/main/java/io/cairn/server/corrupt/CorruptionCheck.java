@@ -30,14 +30,15 @@ public final class CorruptionCheck {
 
   private final long self;
   private final MvccStore store;
-  private final PeerHashes peers;
+  /** Every other member's HashKV answer at a revision. */
+  private final java.util.function.LongFunction<List<PeerHashes.PeerHash>> peers;
 
   public CorruptionCheck(long self, long clusterId, MvccStore store, Supplier<List<MemberRecord>> members,
       PeerChannels channels, Duration timeout) {
-    this(self, store, new PeerHashes(self, clusterId, members, channels, timeout));
+    this(self, store, new PeerHashes(self, clusterId, members, channels, timeout)::at);
   }
 
-  CorruptionCheck(long self, MvccStore store, PeerHashes peers) {
+  CorruptionCheck(long self, MvccStore store, java.util.function.LongFunction<List<PeerHashes.PeerHash>> peers) {
     this.self = self;
     this.store = store;
     this.peers = peers;
@@ -48,7 +49,7 @@ public final class CorruptionCheck {
     LOG.info("starting initial corruption check (local-member-id {})", MemberIds.hex(self));
     StoreHash h = store.hashKv(0);
     int mismatch = 0;
-    List<PeerHashes.PeerHash> answers = peers.at(h.hashRevision());
+    List<PeerHashes.PeerHash> answers = peers.apply(h.hashRevision());
     LOG.info("initial corruption check: local revision {}, compact revision {}, hash {}; {} peers asked",
         h.hashRevision(), h.compactRevision(), h.hash(), answers.size());
     for (PeerHashes.PeerHash p : answers) {
@@ -82,7 +83,7 @@ public final class CorruptionCheck {
    */
   long periodic(Supplier<CompletableFuture<Void>> readBarrier, Duration timeout) throws Exception {
     StoreHash h = store.hashKv(0);
-    List<PeerHashes.PeerHash> answers = peers.at(h.hashRevision());
+    List<PeerHashes.PeerHash> answers = peers.apply(h.hashRevision());
     readBarrier.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     StoreHash h2 = store.hashKv(0);
     long blamed = 0;
