@@ -5,7 +5,14 @@ import io.cairn.server.concurrency.ConcurrencyServices;
 import io.cairn.server.lease.LeaseSettings;
 import io.cairn.server.lease.Leases;
 import io.cairn.server.loop.Clock;
+import io.cairn.server.alarm.AlarmGate;
+import io.cairn.server.alarm.Alarms;
+import io.cairn.server.alarm.BackendSize;
+import io.cairn.server.alarm.Quota;
 import io.cairn.server.api.ClusterService;
+import io.cairn.server.compaction.AutoCompaction;
+import io.cairn.server.corrupt.CorruptionCheck;
+import java.time.Duration;
 import io.cairn.server.api.Headers;
 import io.cairn.server.api.KvService;
 import io.cairn.server.api.MaintenanceService;
@@ -49,6 +56,8 @@ import org.slf4j.LoggerFactory;
 /** One running member: its store, its write path and its client listener, started and stopped in order. */
 public final class CairnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnServer.class);
+  /** How stale the store size the quota checks may be: measuring reads RocksDB properties of every column family. */
+  private static final long QUOTA_SAMPLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
 
   private final MvccStore store;
   private final Proposer proposer;
@@ -59,10 +68,13 @@ public final class CairnServer implements AutoCloseable {
   private final Leases leases;
   private final ConcurrencyServices concurrency;
   private final MaintenanceService maintenance;
+  /** Auto-compaction and the periodic corruption check: stopped first, they propose through the member. */
+  private final List<AutoCloseable> background;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
       ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency,
-      MaintenanceService maintenance) {
+      MaintenanceService maintenance, List<AutoCloseable> background) {
+    this.background = background;
     this.maintenance = maintenance;
     this.leases = leases;
     this.concurrency = concurrency;
@@ -99,9 +111,16 @@ public final class CairnServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // quota sampling, auto-compaction and corruption checks read the member's one clock too
+    java.util.function.LongSupplier nanoClock = clock::nanoTime;
+    Quota quota = Quota.fromFlag(cfg.quotaBackendBytes,
+        new BackendSize(store::dbSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
+    AlarmGate alarmGate = new AlarmGate(store, quota);
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
     ClusterMembers members = new ClusterMembers(self);
+    // etcd runs the initial corruption check only on a member that had data before this start
+    boolean initialized = io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
     ServerMetrics[] metricsRef = new ServerMetrics[1];
     RaftMember member;
     try {
@@ -116,19 +135,36 @@ public final class CairnServer implements AutoCloseable {
             if (metricsRef[0] != null) {
               metricsRef[0].walFsync(nanos);
             }
-          }, ProcessExit.INSTANCE, clock);
+          }, ProcessExit.INSTANCE, alarmGate, clock);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       store.close();
       throw e;
     }
+    Duration requestTimeout = Duration.ofMillis(5000 + 2 * cfg.electionTimeoutMs); // etcd's ReqTimeout
+    CorruptionCheck corruption = new CorruptionCheck(identity.memberId(), identity.clusterId(), store,
+        () -> {
+          // before the log is replayed the membership may still be empty: the flags' bootstrap list stands in
+          List<io.cairn.proto.serverpb.MemberRecord> known = member.membership().members();
+          return !known.isEmpty() || joining ? known : bootstrapRecords(cfg);
+        }, peerChannels, requestTimeout);
+    if (cfg.initialCorruptCheck && initialized) {
+      try {
+        corruption.initial(); // before this member serves peers or clients
+      } catch (RuntimeException e) {
+        member.close();
+        scheduler.shutdownNow();
+        store.close();
+        throw new IOException(e.getMessage(), e);
+      }
+    }
     members.attach(member.membership(), member.transport());
     member.publishAttributes(cfg.name, cfg.advertiseClientUrls);
-    PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
-        new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
+    PeerService peerService = new PeerService(member::stepFromPeer, () -> members.selfAttributes(identity.clusterId()),
             () -> io.cairn.proto.serverpb.Membership.newBuilder().addAllMembers(member.membership().members())
                 .setClusterId(identity.clusterId()).build(),
-            memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved),
+            memberDir.resolve("snap"), member::receiveSnapshot, member::isRemoved);
+    PeerListener peerListener = new PeerListener(cfg.listenPeerUrls, peerService,
         new io.cairn.server.peer.ClusterIdCheck(identity.clusterId()), tls.peerServer());
     try {
       peerListener.start();
@@ -139,13 +175,15 @@ public final class CairnServer implements AutoCloseable {
       throw new IOException("cannot listen on " + cfg.listenPeerUrls + ": " + e.getMessage(), e);
     }
     Proposer proposer = member;
+    Alarms alarms = new Alarms(store, proposer, identity.memberId(), quota);
+    alarmGate.onQuotaExceeded(alarms::raiseNoSpace);
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES, clock, ProcessExit.INSTANCE);
     watchHub.start();
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls, clock);
+        members::clientUrls, alarms::admit, clock);
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases, ProcessExit.INSTANCE);
     proposer.onApplied(() -> {
       watchHub.wake();
@@ -156,9 +194,15 @@ public final class CairnServer implements AutoCloseable {
     // a crash are removed at the next start
     Path snapDir = memberDir.resolve("snap");
     MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
-        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())));
+        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())), alarms);
+    peerService.onHashKv(maintenance::hashKvResponse);
+    java.util.function.BooleanSupplier leading = () -> member.leaderId() == identity.memberId();
+    AutoCompaction autoCompaction = AutoCompaction.start(cfg.autoCompactionMode, cfg.autoCompactionRetentionValue,
+        store::currentRevision, proposer, leading, nanoClock, requestTimeout);
+    AutoCloseable corruptChecks = cfg.corruptCheckTime.isZero() ? null
+        : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
@@ -170,13 +214,13 @@ public final class CairnServer implements AutoCloseable {
         concurrency.lock(),
         concurrency.election());
     ServerMetrics metrics = new ServerMetrics(member, store,
-        cfg.quotaBackendBytes <= 0 ? 2L << 30 : cfg.quotaBackendBytes, member::pendingProposals);
+        cfg.quotaBackendBytes == 0 ? Quota.DEFAULT_BYTES : cfg.quotaBackendBytes, member::pendingProposals);
     metricsRef[0] = metrics;
     member.onLeaderChange(() -> {
       metrics.leaderChanged();
       leases.leaderChanged();
     });
-    MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier);
+    MemberEndpoints endpoints = new MemberEndpoints(member, store, metrics, proposer::readBarrier, alarms);
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
@@ -186,6 +230,8 @@ public final class CairnServer implements AutoCloseable {
     try {
       listener.start();
     } catch (IOException e) {
+      closeQuietly(autoCompaction);
+      closeQuietly(corruptChecks);
       maintenance.close();
       concurrency.close();
       leases.close();
@@ -198,7 +244,7 @@ public final class CairnServer implements AutoCloseable {
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance);
+        maintenance, List.of(closeable(autoCompaction), closeable(corruptChecks)));
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
@@ -248,9 +294,24 @@ public final class CairnServer implements AutoCloseable {
     return out.isEmpty() ? java.util.Set.of("*") : out;
   }
 
+  private static AutoCloseable closeable(AutoCloseable c) {
+    return c == null ? () -> { } : c;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      if (c != null) {
+        c.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("closing {}: {}", c, e.toString());
+    }
+  }
+
   @Override
   public void close() {
     LOG.info("stopping");
+    background.forEach(CairnServer::closeQuietly);
     watchHub.endStreams();
     listener.close();
     maintenance.close();

@@ -43,6 +43,24 @@ public final class EtcdErrors {
   /** rafthttp's answer to a removed member's traffic, and what a member that applied its own removal logs. */
   public static final String MEMBER_REMOVED = "the member has been permanently removed from the cluster";
 
+  public static final String NO_SPACE = "etcdserver: mvcc: database space exceeded";
+  public static final String CORRUPT = "etcdserver: corrupt cluster";
+
+  /** The NOSPACE refusal: the quota is exceeded or the NOSPACE alarm is active. */
+  public static StatusRuntimeException noSpace() {
+    return Status.RESOURCE_EXHAUSTED.withDescription(NO_SPACE).asRuntimeException();
+  }
+
+  /** The CORRUPT refusal: the CORRUPT alarm is active. */
+  public static StatusRuntimeException corrupt() {
+    return Status.DATA_LOSS.withDescription(CORRUPT).asRuntimeException();
+  }
+
+  /** etcd's initial corruption check failure (the member does not start). */
+  public static String inconsistentWithPeers(String memberIdHex) {
+    return memberIdHex + " found data inconsistency with peers";
+  }
+
   public static StatusRuntimeException invalidArgument(String msg) {
     return Status.INVALID_ARGUMENT.withDescription(msg).asRuntimeException();
   }

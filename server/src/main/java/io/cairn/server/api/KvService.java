@@ -27,8 +27,12 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final Headers headers;
   private final int maxTxnOps;
   private final int maxRequestBytes;
+  private final io.cairn.server.apply.Admission admission;
 
-  public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes) {
+  /** {@code admission} is the quota check etcd makes on Put and Txn before proposing. */
+  public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes,
+      io.cairn.server.apply.Admission admission) {
+    this.admission = admission;
     this.store = store;
     this.proposer = proposer;
     this.headers = headers;
@@ -74,7 +78,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
-    write(InternalRequest.newBuilder().setPut(req).build(), out,
+    admitted(req, InternalRequest.newBuilder().setPut(req).build(), out,
         (PutResponse r) -> r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
   }
 
@@ -113,7 +117,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       }
       return;
     }
-    write(InternalRequest.newBuilder().setTxn(req).build(), out,
+    admitted(req, InternalRequest.newBuilder().setTxn(req).build(), out,
         (TxnResponse r) -> r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
   }
 
@@ -137,6 +141,18 @@ public final class KvService extends KVGrpc.KVImplBase {
   public void compact(CompactionRequest req, StreamObserver<CompactionResponse> out) {
     write(InternalRequest.newBuilder().setCompaction(req).build(), out,
         (CompactionResponse r) -> r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
+  }
+
+  /** etcd checks the quota before the request is sized and proposed. */
+  private <R extends Message> void admitted(Message req, InternalRequest internal, StreamObserver<R> out,
+      Function<R, R> finish) {
+    admission.admit(req).whenComplete((ok, err) -> {
+      if (err != null) {
+        out.onError(EtcdErrors.toStatus(err));
+      } else {
+        write(internal, out, finish);
+      }
+    });
   }
 
   @SuppressWarnings("unchecked")

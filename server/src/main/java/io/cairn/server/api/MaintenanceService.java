@@ -36,6 +36,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final Headers headers;
   private final long quotaBytes;
   private final LeaderMover mover;
+  private final io.cairn.server.alarm.Alarms alarms;
   private final java.util.concurrent.Callable<java.nio.file.Path> checkpoints;
   private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "cairn-maintenance");
@@ -51,13 +52,16 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   /** {@code checkpoints} takes a checkpoint of the store into a new directory and returns it (for Snapshot). */
   public MaintenanceService(MvccStore store, MemberState member, Headers headers, long quotaBackendBytes,
-      LeaderMover mover, java.util.concurrent.Callable<java.nio.file.Path> checkpoints) {
+      LeaderMover mover, java.util.concurrent.Callable<java.nio.file.Path> checkpoints,
+      io.cairn.server.alarm.Alarms alarms) {
+    this.alarms = alarms;
     this.mover = mover;
     this.checkpoints = checkpoints;
     this.store = store;
     this.member = member;
     this.headers = headers;
-    this.quotaBytes = quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
+    // etcd 3.6: 0 reads as the default; a negative (disabled) quota is reported as given
+    this.quotaBytes = quotaBackendBytes == 0 ? DEFAULT_QUOTA_BYTES : quotaBackendBytes;
   }
 
   @Override
@@ -77,16 +81,27 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     if (!member.hasLeader()) {
       b.addErrors(EtcdErrors.NO_LEADER);
     }
+    b.addAllErrors(alarms.statusErrors());
     out.onNext(b.build());
     out.onCompleted();
   }
 
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
-    // No alarm can be raised yet (no quota enforcement, no corruption check): GET lists none and
-    // ACTIVATE/DEACTIVATE have nothing to change. etcd answers all three with the alarm list.
-    out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
-    out.onCompleted();
+    // etcd 3.5+ fills the header of the applied answer (3.4 sent none: etcdctl 3.4's fields printer crashes on it)
+    java.util.concurrent.CompletableFuture<AlarmResponse> r = switch (req.getAction()) {
+      case ACTIVATE, DEACTIVATE -> alarms.change(req);
+      case GET -> alarms.list(req.getAlarm());
+      default -> java.util.concurrent.CompletableFuture.completedFuture(AlarmResponse.getDefaultInstance());
+    };
+    r.whenComplete((resp, err) -> {
+      if (err != null) {
+        out.onError(EtcdErrors.toStatus(err));
+      } else {
+        out.onNext(resp.toBuilder().setHeader(headers.current()).build());
+        out.onCompleted();
+      }
+    });
   }
 
   @Override
@@ -126,14 +141,19 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     });
   }
 
+  /** HashKV of this member's store, also what peers get for the corruption checks. */
+  public HashKVResponse hashKvResponse(HashKVRequest req) {
+    StoreHash h = store.hashKv(req.getRevision());
+    // etcd: header.revision = current revision; compact_revision = -1 if never compacted
+    return HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
+        .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build();
+  }
+
   @Override
   public void hashKV(HashKVRequest req, StreamObserver<HashKVResponse> out) {
     work.execute(() -> {
       try {
-        StoreHash h = store.hashKv(req.getRevision());
-        // etcd: header.revision = current revision; compact_revision = -1 if never compacted
-        out.onNext(HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
-            .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build());
+        out.onNext(hashKvResponse(req));
         out.onCompleted();
       } catch (RuntimeException e) {
         out.onError(EtcdErrors.toStatus(e));

@@ -40,6 +40,8 @@ public final class ServerConfig {
   public final boolean enableGrpcGateway;
   public final String autoCompactionMode;
   public final String autoCompactionRetention;
+  /** The retention as etcd parses it: periodic, nanoseconds; revision, revisions; 0, off. */
+  public final long autoCompactionRetentionValue;
   public final Duration watchProgressNotifyInterval;
   public final String logLevel;
   public final boolean unsafeNoFsync;
@@ -50,6 +52,10 @@ public final class ServerConfig {
   public final String hostWhitelist;
   /** Lease checkpointing: {@code --experimental-enable-lease-checkpoint} or feature gate {@code LeaseCheckpoint=true}. */
   public final boolean leaseCheckpoint;
+  /** {@code --experimental-initial-corrupt-check} or feature gate {@code InitialCorruptCheck=true}. */
+  public final boolean initialCorruptCheck;
+  /** {@code --corrupt-check-time} (3.5: {@code --experimental-corrupt-check-time}, which wins when set); 0: off. */
+  public final Duration corruptCheckTime;
   /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file, --client-cert-allowed-hostname, --auto-tls. */
   public final TlsInfo clientTls;
   /** The --peer-* equivalents. */
@@ -95,9 +101,10 @@ public final class ServerConfig {
     enableGrpcGateway = Boolean.parseBoolean(v.get("enable-grpc-gateway"));
     autoCompactionMode = v.get("auto-compaction-mode");
     if (!autoCompactionMode.equals("periodic") && !autoCompactionMode.equals("revision")) {
-      throw new FlagException("unknown auto-compaction-mode " + autoCompactionMode);
+      throw new FlagException("unknown auto-compaction-mode \"" + autoCompactionMode + "\"");
     }
     autoCompactionRetention = v.get("auto-compaction-retention");
+    autoCompactionRetentionValue = CompactionRetention.parse(autoCompactionMode, autoCompactionRetention);
     watchProgressNotifyInterval = GoDuration.parse("watch-progress-notify-interval",
         v.get("watch-progress-notify-interval"));
     logLevel = v.get("log-level");
@@ -109,6 +116,15 @@ public final class ServerConfig {
     hostWhitelist = v.get("host-whitelist");
     leaseCheckpoint = Boolean.parseBoolean(v.get("experimental-enable-lease-checkpoint"))
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
+    initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))
+        || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
+    if (featureGate(v.get("feature-gates"), "CompactHashCheck")) {
+      throw new FlagException("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
+    }
+    Duration experimentalCheck = GoDuration.parse("experimental-corrupt-check-time",
+        v.get("experimental-corrupt-check-time"));
+    corruptCheckTime = !experimentalCheck.isZero() ? experimentalCheck
+        : GoDuration.parse("corrupt-check-time", v.get("corrupt-check-time"));
     clientTls = new TlsInfo(v.get("cert-file"), v.get("key-file"), v.get("trusted-ca-file"),
         Boolean.parseBoolean(v.get("client-cert-auth")), v.get("client-crl-file"), "",
         v.get("client-cert-allowed-hostname"), Boolean.parseBoolean(v.get("auto-tls")));

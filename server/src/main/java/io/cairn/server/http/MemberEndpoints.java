@@ -23,8 +23,11 @@ public final class MemberEndpoints implements HttpEndpoints {
   /** A linearizable read barrier: completes when this member may serve a read of the latest state. */
   private final Supplier<java.util.concurrent.CompletableFuture<Void>> readBarrier;
 
+  private final io.cairn.server.alarm.Alarms alarms;
+
   public MemberEndpoints(MemberState member, MvccStore store, ServerMetrics metrics,
-      Supplier<java.util.concurrent.CompletableFuture<Void>> readBarrier) {
+      Supplier<java.util.concurrent.CompletableFuture<Void>> readBarrier, io.cairn.server.alarm.Alarms alarms) {
+    this.alarms = alarms;
     this.member = member;
     this.store = store;
     this.metrics = metrics;
@@ -33,7 +36,11 @@ public final class MemberEndpoints implements HttpEndpoints {
 
   @Override
   public HealthReport health(boolean serializable, Set<String> excludedAlarms) {
-    // etcd's order: alarms (none can be raised yet), leader, then a read
+    // etcd's order: alarms, leader, then a read
+    String alarm = alarms.healthFailure(excludedAlarms);
+    if (alarm != null) {
+      return HealthReport.failed(alarm);
+    }
     if (!serializable && !member.hasLeader()) {
       return HealthReport.failed("RAFT NO LEADER");
     }
@@ -51,7 +58,7 @@ public final class MemberEndpoints implements HttpEndpoints {
   @Override
   public Map<String, Check> readyzChecks() {
     Map<String, Check> m = new LinkedHashMap<>();
-    m.put("data_corruption", () -> null);
+    m.put("data_corruption", () -> alarms.activated(io.cairn.proto.etcdserverpb.AlarmType.CORRUPT));
     m.put("serializable_read", this::serializableRead);
     m.put("linearizable_read", this::linearizableRead);
     m.put("non_learner", () -> null);

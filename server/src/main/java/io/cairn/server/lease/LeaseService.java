@@ -33,9 +33,11 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final MvccStore store;
   private final Proposer proposer;
   private final Headers headers;
+  private final io.cairn.server.apply.Admission admission;
 
   public LeaseService(LeaseGrants grants, LeaseRenewer renewer, Lessor lessor, MvccStore store, Proposer proposer,
-      Headers headers) {
+      Headers headers, io.cairn.server.apply.Admission admission) {
+    this.admission = admission;
     this.grants = grants;
     this.renewer = renewer;
     this.lessor = lessor;
@@ -46,7 +48,7 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest req, StreamObserver<LeaseGrantResponse> out) {
-    grants.grant(req.getID(), req.getTTL()).whenComplete((r, err) -> {
+    admission.admit(req).thenCompose(ok -> grants.grant(req.getID(), req.getTTL())).whenComplete((r, err) -> {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {

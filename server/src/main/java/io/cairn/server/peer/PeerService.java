@@ -18,6 +18,32 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
   private final Supplier<io.cairn.proto.serverpb.Membership> membership;
   private final java.util.function.LongPredicate removed;
+  /** This member's HashKV, set once the maintenance service exists; until then peers hear UNAVAILABLE. */
+  private volatile java.util.function.Function<io.cairn.proto.etcdserverpb.HashKVRequest,
+      io.cairn.proto.etcdserverpb.HashKVResponse> hashKv;
+
+  /** Answers peers' HashKV requests (the corruption checks) with {@code hasher}. */
+  public void onHashKv(java.util.function.Function<io.cairn.proto.etcdserverpb.HashKVRequest,
+      io.cairn.proto.etcdserverpb.HashKVResponse> hasher) {
+    hashKv = hasher;
+  }
+
+  @Override
+  public void hashKV(io.cairn.proto.etcdserverpb.HashKVRequest req,
+      StreamObserver<io.cairn.proto.etcdserverpb.HashKVResponse> out) {
+    var h = hashKv;
+    if (h == null) {
+      out.onError(io.grpc.Status.UNAVAILABLE.withDescription(io.cairn.server.api.EtcdErrors.SERVER_STOPPED)
+          .asRuntimeException());
+      return;
+    }
+    try {
+      out.onNext(h.apply(req));
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(io.cairn.server.api.EtcdErrors.toStatus(e));
+    }
+  }
 
   /** @param removed whether a member id was removed from the cluster: its traffic is refused, as etcd refuses it */
   public PeerService(Consumer<Message> toRaft, Supplier<MemberAttributes> self,

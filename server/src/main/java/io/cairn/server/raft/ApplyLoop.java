@@ -265,8 +265,9 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
       } else {
         answer(wait, applier.apply(req, e.getIndex()), null, null);
       }
-    } catch (io.cairn.storage.mvcc.MvccException rejected) {
-      // a request the store refuses (e.g. compacted revision) is refused the same way on every member
+    } catch (io.cairn.storage.mvcc.MvccException | io.grpc.StatusRuntimeException rejected) {
+      // a request the store refuses (e.g. compacted revision) or an active alarm refuses is refused the same way on
+      // every member; a NOSPACE from this member's own quota comes after the write was applied, as in etcd
       answer(wait, null, rejected, null);
     }
   }

@@ -3,7 +3,6 @@ package io.cairn.storage.mvcc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -281,21 +280,16 @@ final class KvDatabase implements AutoCloseable, RowSource {
     }
   }
 
-  /** Total bytes of the database directory (SSTs, WAL, manifest) plus memtables. */
-  long sizeBytes() {
+  /**
+   * The store's size: the SST files of the current LSM tree plus the memtables, which stand in for RocksDB's own
+   * log holding the same writes. A flush installs its SST and drops its memtable in one step, so the figure does not
+   * jump while RocksDB works (the directory's file sizes do: a flushed log and its new SST coexist for a moment).
+   * Obsolete SSTs awaiting deletion and RocksDB's diagnostic LOG files are not counted.
+   */
+  long storeBytes() {
     long total = memtableBytes();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path p : files) {
-        try {
-          if (Files.isRegularFile(p)) total += Files.size(p);
-        } catch (IOException ignored) {
-          // a file removed by a concurrent RocksDB compaction: it no longer counts
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return Math.max(total, 1);
+    for (ColumnFamilyHandle cf : all) total += property(cf, "rocksdb.live-sst-files-size");
+    return total;
   }
 
   /** RocksDB's estimate of live (not yet obsolete) data plus memtables. */

@@ -63,6 +63,7 @@ public final class MvccStore implements AutoCloseable {
   // Replaced only by restoreFrom, under the close guard's write lock (readers hold its read lock).
   private volatile KvDatabase db;
   private volatile LeaseTable leases;
+  private volatile AlarmTable alarms;
   private volatile LeaseListener leaseListener;
   private volatile Compactor compactor;
   private final StoreOptions options;
@@ -79,6 +80,7 @@ public final class MvccStore implements AutoCloseable {
     this.db = db;
     this.options = options;
     this.leases = new LeaseTable(db);
+    this.alarms = new AlarmTable(db);
     this.currentRev = new AtomicLong(db.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
     this.compactRev = new AtomicLong(db.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
     this.consistentIndex = new AtomicLong(db.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));
@@ -198,14 +200,31 @@ public final class MvccStore implements AutoCloseable {
     return consistentIndex.get();
   }
 
-  /** On-disk size of the database (SSTs, WAL, manifest) plus memtables; never 0. */
+  /**
+   * The store's size: its live SST files plus its memtables (see {@link KvDatabase#storeBytes}); never 0. Status'
+   * dbSize, etcd_mvcc_db_total_size_in_bytes and the backend quota all use this figure, as etcd uses its bbolt file
+   * size for all three; like that file, it shrinks only when compaction and defragmentation rewrite the data.
+   */
   public long dbSizeBytes() {
-    return guarded(() -> db.sizeBytes()); // db read under the guard: restoreFrom replaces it
+    return guarded(() -> Math.max(db.storeBytes(), 1)); // db read under the guard: restoreFrom replaces it
   }
 
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
   public long dbSizeInUseBytes() {
-    return guarded(() -> Math.min(db.liveBytes(), db.sizeBytes()));
+    return guarded(() -> Math.min(db.liveBytes(), Math.max(db.storeBytes(), 1)));
+  }
+
+  /**
+   * The active alarms (etcd's alarm store), ordered by alarm type then member id; changed only by applied alarm
+   * requests ({@link StoreBatch#alarm}), and replaced with a snapshot's.
+   */
+  public List<io.cairn.proto.etcdserverpb.AlarmMember> alarms() {
+    return alarms.all();
+  }
+
+  /** The active alarms of {@code type} (NONE: all), as etcd's alarm store answers Get. */
+  public List<io.cairn.proto.etcdserverpb.AlarmMember> alarms(io.cairn.proto.etcdserverpb.AlarmType type) {
+    return AlarmTable.ofType(alarms.all(), type);
   }
 
   // ---------------------------------------------------------------------------------------------- writes
@@ -390,6 +409,10 @@ public final class MvccStore implements AutoCloseable {
     return writeLock;
   }
 
+  AlarmTable alarmTable() {
+    return alarms;
+  }
+
   LeaseTable leaseTable() {
     return leases;
   }
@@ -466,6 +489,7 @@ public final class MvccStore implements AutoCloseable {
       KvDatabase fresh = KvDatabase.open(dir, options);
       db = fresh;
       leases = new LeaseTable(fresh);
+      alarms = new AlarmTable(fresh);
       currentRev.set(fresh.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
       compactRev.set(fresh.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
       consistentIndex.set(fresh.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));

@@ -135,6 +135,20 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   /**
+   * etcd's alarm apply (see {@link MvccStore#alarms}). Committed on its own, with what was staged before it, so the
+   * next write of the same run already sees the alarm through {@link MvccStore#alarms}.
+   */
+  public io.cairn.proto.etcdserverpb.AlarmResponse alarm(io.cairn.proto.etcdserverpb.AlarmRequest req,
+      long consistentIndex) {
+    commit();
+    io.cairn.proto.etcdserverpb.AlarmResponse resp = stage(consistentIndex,
+        r -> io.cairn.proto.etcdserverpb.AlarmResponse.getDefaultInstance(),
+        w -> store.alarmTable().apply(w, req));
+    commit();
+    return resp;
+  }
+
+  /**
    * A compaction is recorded on its own: the staged writes are committed first (the compaction may name their
    * revisions), then {@link MvccStore#compactAsync} runs; the future completes when a physical compaction has
    * removed the history, so the writer need not wait for it.

@@ -187,6 +187,25 @@ final class WriteTxn implements RowSource, TxnView {
     }
   }
 
+  /** Stages a meta row that is data (an alarm), not bookkeeping: the batch must be written. */
+  void putMetaBytes(byte[] key, byte[] value) {
+    try {
+      batch.put(db.meta, key, value);
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage meta", e);
+    }
+  }
+
+  void deleteMeta(byte[] key) {
+    try {
+      batch.delete(db.meta, key);
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage meta removal", e);
+    }
+  }
+
   int stagedEntries() {
     return batch.count();
   }
