@@ -54,7 +54,7 @@ final class LeaseTraffic {
       }
       String key = keyOf(id);
       boolean put = rec.put(clientId, key, "lease-" + clientId + "-" + n, id) >= 0;
-      Boolean revoked = rnd.nextBoolean() ? rec.revoke(clientId, client.getLeaseClient(), id, key) : null;
+      Boolean revoked = rnd.nextBoolean() ? rec.revoke(clientId, client.getLeaseClient(), id, key, put) : null;
       granted.add(new Granted(id, key, put, revoked));
       LockSupport.parkNanos(20_000_000L); // a lease client, not a flood: about 30 leases a second at most
     }

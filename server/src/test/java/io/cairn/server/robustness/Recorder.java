@@ -81,25 +81,27 @@ final class Recorder {
   }
 
   /**
-   * A lease revoke; {@code key} is the lease's only key, so to the history it is a delete of that key. It is recorded
-   * with its outcome open (a revoke's response says nothing of what it deleted); {@link LeaseTraffic} checks that an
-   * acknowledged one took the key. True when acknowledged.
+   * A lease revoke; {@code key} is the lease's only key, so to the history it is a delete of that key. When the key's
+   * put was acknowledged, an acknowledged revoke deleted it at the response's revision (etcd's revoke answers with
+   * the revision after its deletes); otherwise what it deleted is not known and the delete is recorded with its
+   * outcome open ({@link LeaseTraffic} checks the key is gone either way). True when acknowledged.
    */
-  boolean revoke(int client, io.etcd.jetcd.Lease leases, long id, String key) {
+  boolean revoke(int client, io.etcd.jetcd.Lease leases, long id, String key, boolean keyWritten) {
     long call = System.nanoTime();
-    boolean acked = false;
-    CompletableFuture<?> f = null;
+    CompletableFuture<io.etcd.jetcd.lease.LeaseRevokeResponse> f = null;
     try {
       f = leases.revoke(id);
-      f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-      acked = true;
+      long revision = f.get(timeoutNanos, TimeUnit.NANOSECONDS).getHeader().getRevision();
+      long ret = System.nanoTime();
+      log.append(client, call, ret, new Delete(key), keyWritten ? Response.delete(revision, 1) : null);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      f.cancel(true);
+      if (f != null) f.cancel(true);
     }
     log.append(client, call, System.nanoTime(), new Delete(key), null);
-    return acked;
+    return false;
   }
 
   private <T> Response record(int client, Request q, Supplier<CompletableFuture<T>> send, Function<T, Response> read) {
