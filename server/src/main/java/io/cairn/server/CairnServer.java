@@ -1,6 +1,12 @@
 package io.cairn.server;
 
-import io.cairn.proto.etcdserverpb.AuthGrpc;
+import io.cairn.server.auth.AdminGate;
+import io.cairn.server.auth.AuthApplier;
+import io.cairn.server.auth.AuthInterceptor;
+import io.cairn.server.auth.AuthService;
+import io.cairn.server.auth.AuthStore;
+import io.cairn.server.concurrency.RecipeGate;
+import io.grpc.ServerInterceptors;
 import io.cairn.server.concurrency.ConcurrencyServices;
 import io.cairn.server.lease.LeaseSettings;
 import io.cairn.server.lease.Leases;
@@ -58,10 +64,12 @@ public final class CairnServer implements AutoCloseable {
   private final Leases leases;
   private final ConcurrencyServices concurrency;
   private final MaintenanceService maintenance;
+  private final AuthStore auth;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
       ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency,
-      MaintenanceService maintenance) {
+      MaintenanceService maintenance, AuthStore auth) {
+    this.auth = auth;
     this.maintenance = maintenance;
     this.leases = leases;
     this.concurrency = concurrency;
@@ -93,6 +101,9 @@ public final class CairnServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // the auth state is the store's; the apply thread changes it (through raft) and publishes each committed state
+    RaftMember[] memberRef = new RaftMember[1];
+    AuthStore auth = AuthStore.open(store, cfg.auth, () -> memberRef[0] == null ? 0 : memberRef[0].appliedIndex());
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
     ClusterMembers members = new ClusterMembers(self);
@@ -102,7 +113,7 @@ public final class CairnServer implements AutoCloseable {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
           joining ? List.of() : bootstrapRecords(cfg),
           joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()), peerChannels,
-          memberDir, store,
+          memberDir, store, new AuthApplier(auth, store),
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
           scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
@@ -113,9 +124,11 @@ public final class CairnServer implements AutoCloseable {
           }, ProcessExit.INSTANCE);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
+      auth.close();
       store.close();
       throw e;
     }
+    memberRef[0] = member;
     members.attach(member.membership(), member.transport());
     member.publishAttributes(cfg.name, cfg.advertiseClientUrls);
     PeerListener peerListener = new PeerListener(cfg.listenPeerUrls,
@@ -138,12 +151,15 @@ public final class CairnServer implements AutoCloseable {
         cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES);
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls);
+        members::clientUrls, auth);
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases);
     proposer.onApplied(() -> {
       watchHub.wake();
       concurrency.wake();
+      auth.applied();
     });
+    // expired simple tokens are dropped once a second, as etcd's TTL keeper does
+    scheduler.scheduleAtFixedRate(auth::purgeExpiredTokens, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
 
     // a backup's checkpoint goes beside the snapshots' (hard links need the same file system); "send-" ones left by
     // a crash are removed at the next start
@@ -151,17 +167,16 @@ public final class CairnServer implements AutoCloseable {
     MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
         member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())));
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, auth),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck),
             member::readBarrier),
-        new WatchService(watchHub),
+        new WatchService(watchHub, req -> auth.watchRefusal(req.getKey(), req.getRangeEnd())),
         leases.service(),
-        // not built yet: every method answers UNIMPLEMENTED, never a fake success
-        new AuthGrpc.AuthImplBase() {},
-        concurrency.lock(),
-        concurrency.election());
+        new AuthService(auth, proposer, headers),
+        () -> ServerInterceptors.intercept(concurrency.lock(), new RecipeGate(auth)),
+        () -> ServerInterceptors.intercept(concurrency.election(), new RecipeGate(auth)));
     ServerMetrics metrics = new ServerMetrics(member, store,
         cfg.quotaBackendBytes <= 0 ? 2L << 30 : cfg.quotaBackendBytes, member::pendingProposals);
     metricsRef[0] = metrics;
@@ -174,7 +189,8 @@ public final class CairnServer implements AutoCloseable {
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
         List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry()), new ClientIdentity()),
+            new GrpcMetricsInterceptor(metrics.registry()), new AdminGate(auth), new AuthInterceptor(),
+            new ClientIdentity()),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
@@ -186,12 +202,13 @@ public final class CairnServer implements AutoCloseable {
       peerListener.close();
       proposer.close();
       scheduler.shutdownNow();
+      auth.close();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance);
+        maintenance, auth);
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
@@ -246,6 +263,7 @@ public final class CairnServer implements AutoCloseable {
     proposer.close(); // a leader hands off leadership first, while peers still hear from it
     peerListener.close();
     scheduler.shutdownNow();
+    auth.close();
     store.close();
     LOG.info("stopped");
   }

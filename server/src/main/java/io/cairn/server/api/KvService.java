@@ -14,6 +14,8 @@ import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.server.apply.Proposer;
+import io.cairn.server.auth.AuthInfo;
+import io.cairn.server.auth.AuthStore;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.storage.mvcc.RequestValidation;
 import io.grpc.stub.StreamObserver;
@@ -26,8 +28,11 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final Headers headers;
   private final int maxTxnOps;
   private final int maxRequestBytes;
+  private final AuthStore auth;
 
-  public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes) {
+  public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes,
+      AuthStore auth) {
+    this.auth = auth;
     this.store = store;
     this.proposer = proposer;
     this.headers = headers;
@@ -37,28 +42,33 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
+    AuthInfo ai;
     try {
       RequestValidation.validateRange(req);
+      ai = auth.caller();
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
     if (req.getSerializable()) {
-      serveRange(req, out);
+      serveRange(req, ai, out);
     } else {
       proposer.readBarrier().whenComplete((ok, err) -> {
         if (err != null) {
           out.onError(EtcdErrors.toStatus(err));
         } else {
-          serveRange(req, out);
+          serveRange(req, ai, out);
         }
       });
     }
   }
 
-  private void serveRange(RangeRequest req, StreamObserver<RangeResponse> out) {
+  /** etcd's doSerialize: check, read, then refuse the answer if the auth state changed meanwhile. */
+  private void serveRange(RangeRequest req, AuthInfo ai, StreamObserver<RangeResponse> out) {
     try {
+      auth.checkRange(ai, req.getKey(), req.getRangeEnd());
       RangeResponse r = store.range(req);
+      auth.checkUnchanged(ai);
       reply(out, r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
@@ -108,7 +118,21 @@ public final class KvService extends KVGrpc.KVImplBase {
   }
 
   @SuppressWarnings("unchecked")
-  private <R extends Message> void write(InternalRequest req, StreamObserver<R> out, Function<R, R> finish) {
+  private <R extends Message> void write(InternalRequest unsigned, StreamObserver<R> out, Function<R, R> finish) {
+    InternalRequest req;
+    try {
+      AuthInfo ai = auth.caller();
+      if (unsigned.hasTxn()) {
+        auth.checkTxn(ai, unsigned.getTxn()); // a read-only txn is refused before anything, as etcd serves it
+      } else if (unsigned.hasCompaction()) {
+        auth.checkAdmin(ai); // etcd: compaction is root's
+      }
+      // checked again when applied, against the auth state at that point of the log
+      req = unsigned.toBuilder().setAuth(AuthStore.header(ai)).build();
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     // etcd measures the marshaled internal request against --max-request-bytes
     if (req.getSerializedSize() > maxRequestBytes) {
       out.onError(EtcdErrors.invalidArgument(EtcdErrors.REQUEST_TOO_LARGE));

@@ -16,9 +16,15 @@ import io.cairn.storage.mvcc.StoreBatch;
  */
 public final class RequestApplier implements AutoCloseable {
   private final StoreBatch batch;
+  private final ApplyAuth auth;
 
   public RequestApplier(MvccStore store) {
+    this(store, ApplyAuth.NONE);
+  }
+
+  public RequestApplier(MvccStore store, ApplyAuth auth) {
     this.batch = store.newBatch();
+    this.auth = auth;
   }
 
   /**
@@ -26,6 +32,7 @@ public final class RequestApplier implements AutoCloseable {
    * but must not reach the client before {@link #commit}. Compactions go through {@link #compact}.
    */
   public Message apply(InternalRequest req, long index) {
+    auth.check(req); // refused: a StatusRuntimeException, with nothing staged
     return switch (req.getRequestCase()) {
       case PUT -> batch.put(req.getPut(), index);
       case DELETE_RANGE -> batch.deleteRange(req.getDeleteRange(), index);
@@ -35,6 +42,9 @@ public final class RequestApplier implements AutoCloseable {
       case LEASE_REVOKE -> batch.leaseRevoke(req.getLeaseRevoke().getID(), index);
       case LEASE_CHECKPOINT -> batch.leaseCheckpoint(req.getLeaseCheckpoint(), index);
       case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
+      case AUTH_ENABLE, AUTH_DISABLE, AUTHENTICATE, USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE,
+          USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE, ROLE_GRANT_PERMISSION, ROLE_REVOKE_PERMISSION ->
+          auth.apply(req, index, batch);
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
   }
@@ -45,6 +55,11 @@ public final class RequestApplier implements AutoCloseable {
    */
   public CompletableFuture<CompactionResponse> compact(CompactionRequest req, long index) {
     return batch.compact(req, index);
+  }
+
+  /** The apply-time auth check alone (for a compaction, which {@link #compact} records). */
+  public void check(InternalRequest req) {
+    auth.check(req);
   }
 
   /** Whether the store (with what is staged) already holds log entry {@code index}: a re-delivered entry. */

@@ -33,7 +33,8 @@ public final class Leases implements AutoCloseable {
    * @param clientUrls a member's client URLs, so a follower can forward renewals to the leader
    */
   public static Leases start(MvccStore store, Proposer proposer, MemberState member, Headers headers,
-      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls) {
+      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls,
+      io.cairn.server.auth.AuthStore auth) {
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-lessor");
       t.setDaemon(true);
@@ -46,7 +47,7 @@ public final class Leases implements AutoCloseable {
     keeper[0].start(thread);
     LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), System.currentTimeMillis()));
     LeaseRenewer renewer = new ForwardingLeaseRenewer(new LocalLeaseRenewer(lessor, member), member, clientUrls);
-    LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers);
+    LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers, auth);
     return new Leases(lessor, keeper[0], grants, service, thread);
   }
 

@@ -269,12 +269,14 @@ final class ApplyLoop implements AutoCloseable {
     }
     try {
       if (req.hasCompaction()) {
+        applier.check(req);
         answer(wait, null, null, applier.compact(req.getCompaction(), e.getIndex()));
       } else {
         answer(wait, applier.apply(req, e.getIndex()), null, null);
       }
-    } catch (io.cairn.storage.mvcc.MvccException rejected) {
-      // a request the store refuses (e.g. compacted revision) is refused the same way on every member
+    } catch (io.cairn.storage.mvcc.MvccException | io.grpc.StatusRuntimeException rejected) {
+      // a request the store or the auth check refuses (compacted revision, permission denied) is refused the same
+      // way on every member, and changes nothing
       answer(wait, null, rejected, null);
     }
   }

@@ -86,6 +86,15 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
       LongConsumer walFsyncNanos, MemberStop stop) throws IOException {
+    this(memberId, clusterId, initialMembers, peers, peerChannels, memberDir, store,
+        io.cairn.server.apply.ApplyAuth.NONE, settings, scheduler, random, walFsyncNanos, stop);
+  }
+
+  /** {@code auth} checks and applies the auth side of each entry (etcd's authApplierV3). */
+  public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
+      io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store,
+      io.cairn.server.apply.ApplyAuth auth, Settings settings, ScheduledExecutorService scheduler,
+      RandomSource random, LongConsumer walFsyncNanos, MemberStop stop) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.store = store;
@@ -131,7 +140,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         .applied(snapIndex).preVote(settings.preVote()).checkQuorum(true).random(random).build();
     RawNode node = new RawNode(config, log.memory);
     RaftLoop[] raftRef = new RaftLoop[1];
-    this.apply = new ApplyLoop(new RequestApplier(store), waits, snapIndex, r -> raftRef[0].post(r),
+    this.apply = new ApplyLoop(new RequestApplier(store, auth), waits, snapIndex, r -> raftRef[0].post(r),
         this::applyConfChange, this.stop);
     // etcd re-sends an unanswered ReadIndex after 500 ms
     int readRetryTicks = (int) Math.max(1, 500 / settings.heartbeatMs());
