@@ -64,7 +64,8 @@ record JwtOptions(String signMethod, PublicKey publicKey, PrivateKey privateKey,
     Object o = pem(file);
     JcaPEMKeyConverter c = new JcaPEMKeyConverter();
     if (o instanceof PEMKeyPair kp) {
-      return c.getPrivateKey(kp.getPrivateKeyInfo());
+      // "RSA/EC PRIVATE KEY" (what openssl genrsa / ecparam write); some SEC1 writers leave the public half out
+      return kp.getPublicKeyInfo() == null ? c.getPrivateKey(kp.getPrivateKeyInfo()) : c.getKeyPair(kp).getPrivate();
     }
     if (o instanceof PrivateKeyInfo pki) {
       return c.getPrivateKey(pki);
