@@ -37,8 +37,10 @@ public final class AuthStore implements AutoCloseable {
   /** Opens the auth state kept in {@code store}, with the token provider the flags chose. */
   public static AuthStore open(MvccStore store, AuthSettings settings, LongSupplier appliedIndex) {
     AuthState s = AuthState.fromRows(store.authRows());
-    return new AuthStore(s, settings.tokens(), new Passwords(settings.bcryptCost(), 2), settings.clientCertAuth(),
-        appliedIndex);
+    // bcrypt gets at most half the cores: a password flood cannot take the CPU the other clients need
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    return new AuthStore(s, settings.tokens(), new Passwords(settings.bcryptCost(), threads),
+        settings.clientCertAuth(), appliedIndex);
   }
 
   AuthState state() {
