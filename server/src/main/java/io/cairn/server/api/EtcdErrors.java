@@ -66,6 +66,9 @@ public final class EtcdErrors {
   /** auth.ErrNoPasswordUser has no rpctypes twin: etcd answers it as codes.Unknown with the auth package's text. */
   public static final String NO_PASSWORD_USER = "auth: authentication failed, password was given for no password user";
 
+  /** Go's bcrypt refuses longer passwords; etcd passes its error on as codes.Unknown. */
+  public static final String BCRYPT_TOO_LONG = "bcrypt: password length exceeds 72 bytes";
+
   /** An auth error with the code etcd gives its message. */
   public static StatusRuntimeException auth(String msg) {
     Status code = switch (msg) {
@@ -73,7 +76,7 @@ public final class EtcdErrors {
           Status.INVALID_ARGUMENT;
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case INVALID_AUTH_TOKEN -> Status.UNAUTHENTICATED;
-      case NO_PASSWORD_USER -> Status.UNKNOWN;
+      case NO_PASSWORD_USER, BCRYPT_TOO_LONG -> Status.UNKNOWN;
       default -> Status.FAILED_PRECONDITION;
     };
     return code.withDescription(msg).asRuntimeException();

@@ -42,6 +42,9 @@ final class Passwords implements AutoCloseable {
 
   /** The hash as etcd's UserAdd sends it through raft: base64 of the bcrypt string. */
   String hash(String password) {
+    if (password.getBytes(StandardCharsets.UTF_8).length > 72) {
+      throw EtcdErrors.auth(EtcdErrors.BCRYPT_TOO_LONG); // Go's bcrypt (etcd 3.6) refuses, it does not truncate
+    }
     byte[] salt = new byte[16];
     random.nextBytes(salt);
     String bcrypt = OpenBSDBCrypt.generate("2a", password.toCharArray(), salt, cost);
