@@ -188,9 +188,10 @@ public final class CairnServer implements AutoCloseable {
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
-        List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry()), new AdminGate(auth), new AuthInterceptor(),
-            new ClientIdentity()),
+        // the last one runs first: the root-only check comes after etcd's own interceptors (learner, hasleader),
+        // as etcd's service-level check does, and inside the one that puts the credentials in the call's Context
+        List.of(new AdminGate(auth), new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
+            new GrpcMetricsInterceptor(metrics.registry()), new AuthInterceptor(), new ClientIdentity()),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
