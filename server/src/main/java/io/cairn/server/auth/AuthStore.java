@@ -16,6 +16,8 @@ import java.util.function.LongSupplier;
 public final class AuthStore implements AutoCloseable {
   /** How long a simple token made at a raft index this member has not applied yet may wait for it. */
   private static final long INDEX_WAIT_MILLIS = 2_000;
+  /** Calls waiting so at once at most: made-up tokens naming far-off indexes cannot hold many threads. */
+  private final java.util.concurrent.Semaphore indexWaiters = new java.util.concurrent.Semaphore(32);
 
   private volatile AuthState state;
   final TokenProvider tokens;
@@ -99,25 +101,29 @@ public final class AuthStore implements AutoCloseable {
 
   /** A simple token from another member names the Authenticate entry's index: wait (briefly) until it is applied. */
   private boolean awaitIndex(long index) {
-    if (index < 0 || index <= appliedIndex.getAsLong()) {
+    if (index < 0 || index <= appliedIndex.getAsLong() || !indexWaiters.tryAcquire()) {
       return false;
     }
-    long deadline = System.nanoTime() + INDEX_WAIT_MILLIS * 1_000_000;
-    synchronized (appliedSignal) {
-      while (appliedIndex.getAsLong() < index) {
-        long left = (deadline - System.nanoTime()) / 1_000_000;
-        if (left <= 0) {
-          return false;
-        }
-        try {
-          appliedSignal.wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
+    try {
+      long deadline = System.nanoTime() + INDEX_WAIT_MILLIS * 1_000_000;
+      synchronized (appliedSignal) {
+        while (appliedIndex.getAsLong() < index) {
+          long left = (deadline - System.nanoTime()) / 1_000_000;
+          if (left <= 0) {
+            return false;
+          }
+          try {
+            appliedSignal.wait(left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
         }
       }
+      return true;
+    } finally {
+      indexWaiters.release();
     }
-    return true;
   }
 
   private Permissions perms() {
