@@ -174,7 +174,13 @@ public final class AuthApplier implements ApplyAuth {
     if (u == null || (u.hasOptions() && u.getOptions().getNoPassword())) {
       throw EtcdErrors.auth(EtcdErrors.AUTH_FAILED);
     }
-    String token = published.tokens.assign(r.getName(), current.revision, r.getSimpleToken(), index);
+    String token;
+    try {
+      token = published.tokens.assign(r.getName(), current.revision, r.getSimpleToken(), index);
+    } catch (RuntimeException e) {
+      // a verify-only JWT setup cannot sign: etcd answers the error (codes.Unknown); the apply thread goes on
+      throw io.grpc.Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException();
+    }
     return AuthenticateResponse.newBuilder().setToken(token).build();
   }
 }

@@ -148,6 +148,28 @@ class AuthApplierTest {
   }
 
   @Test
+  void aTokenThatCannotBeMadeIsRefusedWithoutStoppingTheApplier() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    Path pub = dir.resolve("verify-only.pub");
+    JwtTokensTest.writePem(pub, g.generateKeyPair().getPublic());
+    applier.close();
+    auth.close();
+    auth = new AuthStore(AuthState.fromRows(store.authRows()),
+        new JwtTokens(JwtOptions.parse("jwt,sign-method=RS256,pub-key=" + pub), now::get), new Passwords(4, 1),
+        false, () -> index);
+    applier = new RequestApplier(store, new AuthApplier(auth, store));
+    setUp();
+    applier.commit();
+    assertThatThrownBy(() -> apply(InternalRequest.newBuilder().setAuthenticate(InternalAuthenticateRequest
+        .newBuilder().setName("alice")))).satisfies(t -> {
+          assertThat(((StatusRuntimeException) t).getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNKNOWN);
+          assertThat(message(t)).isEqualTo("auth: token signing attempted with verify-only key");
+        });
+    apply(put("a/after", RequestAuth.newBuilder().setUsername("alice").setRevision(auth.revision()).build()));
+  }
+
+  @Test
   void theStateIsReadBackFromTheStore() {
     setUp();
     applier.commit();
