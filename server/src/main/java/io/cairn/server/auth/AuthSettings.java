@@ -20,7 +20,7 @@ public record AuthSettings(TokenProvider tokens, int bcryptCost, boolean clientC
         throw new FlagException("failed to create JWT token provider: " + e.getMessage());
       }
     } else {
-      throw new FlagException("unknown token type: " + kind);
+      throw new FlagException("auth: invalid auth options"); // etcd's words for an unknown token type
     }
     return new AuthSettings(tokens, bcryptCost, clientCertAuth);
   }
