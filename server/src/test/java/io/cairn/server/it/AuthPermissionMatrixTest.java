@@ -167,6 +167,9 @@ class AuthPermissionMatrixTest {
     denied(() -> cl.memberList(MemberListRequest.getDefaultInstance()));
     denied(() -> cl.memberRemove(MemberRemoveRequest.newBuilder().setID(1).build()));
     denied(() -> cl.memberAdd(MemberAddRequest.newBuilder().addPeerURLs("http://127.0.0.1:1").build()));
+    denied(() -> cl.memberUpdate(MemberUpdateRequest.newBuilder().setID(1).addPeerURLs("http://127.0.0.1:1").build()));
+    denied(() -> cl.memberPromote(MemberPromoteRequest.newBuilder().setID(1).build()));
+    denied(() -> m.downgrade(DowngradeRequest.newBuilder().setVersion("3.5").build()));
 
     Channel r = c.as(root);
     assertThat(MaintenanceGrpc.newBlockingStub(r).status(StatusRequest.getDefaultInstance()).getVersion()).isNotEmpty();
@@ -187,6 +190,17 @@ class AuthPermissionMatrixTest {
     denied(() -> a.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser("alice").setRole("root").build()));
     denied(() -> a.authDisable(AuthDisableRequest.getDefaultInstance()));
     denied(() -> a.userGet(AuthUserGetRequest.newBuilder().setName("bob").build()));
+    denied(() -> a.userDelete(AuthUserDeleteRequest.newBuilder().setName("bob").build()));
+    denied(() -> a.userChangePassword(AuthUserChangePasswordRequest.newBuilder().setName("bob").setPassword("x")
+        .build()));
+    denied(() -> a.userRevokeRole(AuthUserRevokeRoleRequest.newBuilder().setName("alice").setRole("ra").build()));
+    denied(() -> a.roleAdd(AuthRoleAddRequest.newBuilder().setName("mine").build()));
+    denied(() -> a.roleDelete(AuthRoleDeleteRequest.newBuilder().setRole("ra").build()));
+    denied(() -> a.roleGrantPermission(AuthRoleGrantPermissionRequest.newBuilder().setName("ra").setPerm(Permission
+        .newBuilder().setPermType(Permission.Type.READWRITE).setKey(b("secret"))).build()));
+    denied(() -> a.roleRevokePermission(AuthRoleRevokePermissionRequest.newBuilder().setRole("ra").setKey(b("r"))
+        .build()));
+    denied(() -> a.authEnable(AuthEnableRequest.getDefaultInstance()));
     denied(() -> a.roleGet(AuthRoleGetRequest.newBuilder().setRole("root").build()));
     assertThat(a.userGet(AuthUserGetRequest.newBuilder().setName("alice").build()).getRolesList()).containsExactly("ra");
     assertThat(a.roleGet(AuthRoleGetRequest.newBuilder().setRole("ra").build()).getPermCount()).isEqualTo(3);
@@ -346,6 +360,12 @@ class AuthPermissionMatrixTest {
     denied(() -> el.campaign(CampaignRequest.newBuilder().setName(b("secret")).setLease(lease).setValue(b("v"))
         .build()));
     denied(() -> el.leader(LeaderRequest.newBuilder().setName(b("secret")).build()));
+    denied(() -> el.observe(LeaderRequest.newBuilder().setName(b("secret")).build()).hasNext());
+    io.cairn.proto.v3electionpb.LeaderKey theirs = io.cairn.proto.v3electionpb.LeaderKey.newBuilder()
+        .setName(b("secret")).setKey(b("secret/1")).setLease(lease).build();
+    denied(() -> el.proclaim(io.cairn.proto.v3electionpb.ProclaimRequest.newBuilder().setLeader(theirs)
+        .setValue(b("x")).build()));
+    denied(() -> el.resign(io.cairn.proto.v3electionpb.ResignRequest.newBuilder().setLeader(theirs).build()));
     assertThat(el.campaign(CampaignRequest.newBuilder().setName(b("a/el")).setLease(lease).setValue(b("me")).build())
         .getLeader().getKey().toStringUtf8()).startsWith("a/el/");
   }
