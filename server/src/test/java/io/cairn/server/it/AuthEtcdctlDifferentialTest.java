@@ -25,6 +25,7 @@ class AuthEtcdctlDifferentialTest extends SideBySide {
     List<Step> s = new ArrayList<>();
     s.add(Step.of("put", "k1", "v1"));
     s.add(Step.of("put", "foo1", "f1"));
+    s.add(Step.of("auth", "enable"));
     s.add(Step.of("user", "add", "root:pw"));
     s.add(Step.of("user", "add", "u:upw"));
     s.add(Step.of("user", "add", "u:other"));
