@@ -1,6 +1,12 @@
 package io.cairn.server;
 
-import io.cairn.proto.etcdserverpb.AuthGrpc;
+import io.cairn.server.auth.AdminGate;
+import io.cairn.server.auth.AuthApplier;
+import io.cairn.server.auth.AuthInterceptor;
+import io.cairn.server.auth.AuthService;
+import io.cairn.server.auth.AuthStore;
+import io.cairn.server.concurrency.RecipeGate;
+import io.grpc.ServerInterceptors;
 import io.cairn.server.concurrency.ConcurrencyServices;
 import io.cairn.server.lease.LeaseSettings;
 import io.cairn.server.lease.Leases;
@@ -70,11 +76,13 @@ public final class CairnServer implements AutoCloseable {
   private final MaintenanceService maintenance;
   /** Auto-compaction and the periodic corruption check: stopped first, they propose through the member. */
   private final List<AutoCloseable> background;
+  private final AuthStore auth;
 
   private CairnServer(MvccStore store, Proposer proposer, WatchHub watchHub, ClientListener listener,
       ScheduledExecutorService scheduler, PeerListener peerListener, Leases leases, ConcurrencyServices concurrency,
-      MaintenanceService maintenance, List<AutoCloseable> background) {
+      MaintenanceService maintenance, AuthStore auth, List<AutoCloseable> background) {
     this.background = background;
+    this.auth = auth;
     this.maintenance = maintenance;
     this.leases = leases;
     this.concurrency = concurrency;
@@ -116,6 +124,9 @@ public final class CairnServer implements AutoCloseable {
     Quota quota = Quota.fromFlag(cfg.quotaBackendBytes,
         new BackendSize(store::dbSizeBytes, nanoClock, QUOTA_SAMPLE_NANOS));
     AlarmGate alarmGate = new AlarmGate(store, quota);
+    // the auth state is the store's; the apply thread changes it (through raft) and publishes each committed state
+    RaftMember[] memberRef = new RaftMember[1];
+    AuthStore auth = AuthStore.open(store, cfg.auth, () -> memberRef[0] == null ? 0 : memberRef[0].appliedIndex());
     MemberInfo self = new MemberInfo(identity.memberId(), cfg.name, cfg.initialAdvertisePeerUrls,
         cfg.advertiseClientUrls, false);
     ClusterMembers members = new ClusterMembers(self);
@@ -135,12 +146,14 @@ public final class CairnServer implements AutoCloseable {
             if (metricsRef[0] != null) {
               metricsRef[0].walFsync(nanos);
             }
-          }, ProcessExit.INSTANCE, alarmGate, clock);
+          }, ProcessExit.INSTANCE, alarmGate, new AuthApplier(auth, store), clock);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
+      auth.close();
       store.close();
       throw e;
     }
+    memberRef[0] = member;
     Duration requestTimeout = Duration.ofMillis(5000 + 2 * cfg.electionTimeoutMs); // etcd's ReqTimeout
     CorruptionCheck corruption = new CorruptionCheck(identity.memberId(), identity.clusterId(), store,
         () -> {
@@ -154,6 +167,7 @@ public final class CairnServer implements AutoCloseable {
       } catch (RuntimeException e) {
         member.close();
         scheduler.shutdownNow();
+        auth.close();
         store.close();
         throw new IOException(e.getMessage(), e);
       }
@@ -171,6 +185,7 @@ public final class CairnServer implements AutoCloseable {
     } catch (IOException e) {
       member.close();
       scheduler.shutdownNow();
+      auth.close();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenPeerUrls + ": " + e.getMessage(), e);
     }
@@ -183,12 +198,15 @@ public final class CairnServer implements AutoCloseable {
     watchHub.start();
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls, alarms::admit, clock);
+        members::clientUrls, alarms::admit, auth, clock);
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases, ProcessExit.INSTANCE);
     proposer.onApplied(() -> {
       watchHub.wake();
       concurrency.wake();
+      auth.applied();
     });
+    // expired simple tokens are dropped once a second, as etcd's TTL keeper does
+    scheduler.scheduleAtFixedRate(auth::purgeExpiredTokens, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
 
     // a backup's checkpoint goes beside the snapshots' (hard links need the same file system); "send-" ones left by
     // a crash are removed at the next start
@@ -202,17 +220,16 @@ public final class CairnServer implements AutoCloseable {
     AutoCloseable corruptChecks = cfg.corruptCheckTime.isZero() ? null
         : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
             member::readBarrier),
-        new WatchService(watchHub),
+        new WatchService(watchHub, req -> auth.watchRefusal(req.getKey(), req.getRangeEnd())),
         leases.service(),
-        // not built yet: every method answers UNIMPLEMENTED, never a fake success
-        new AuthGrpc.AuthImplBase() {},
-        concurrency.lock(),
-        concurrency.election());
+        new AuthService(auth, proposer, headers),
+        () -> ServerInterceptors.intercept(concurrency.lock(), new RecipeGate(auth)),
+        () -> ServerInterceptors.intercept(concurrency.election(), new RecipeGate(auth)));
     ServerMetrics metrics = new ServerMetrics(member, store,
         cfg.quotaBackendBytes == 0 ? Quota.DEFAULT_BYTES : cfg.quotaBackendBytes, member::pendingProposals);
     metricsRef[0] = metrics;
@@ -224,8 +241,10 @@ public final class CairnServer implements AutoCloseable {
     GatewayOptions gatewayOptions = GatewayOptions.builder().maxRequestBytes(cfg.maxRequestBytes)
         .corsOrigins(commaSet(cfg.cors)).hostWhitelist(commaSet(cfg.hostWhitelist)).build();
     ClientListener listener = new ClientListener(cfg, services,
-        List.of(new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry()), new ClientIdentity()),
+        // the last one runs first: the root-only check comes after etcd's own interceptors (learner, hasleader),
+        // as etcd's service-level check does, and inside the one that puts the credentials in the call's Context
+        List.of(new AdminGate(auth), new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
+            new GrpcMetricsInterceptor(metrics.registry()), new AuthInterceptor(), new ClientIdentity()),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
@@ -239,12 +258,13 @@ public final class CairnServer implements AutoCloseable {
       peerListener.close();
       proposer.close();
       scheduler.shutdownNow();
+      auth.close();
       store.close();
       throw new IOException("cannot listen on " + cfg.listenClientUrls + ": " + e.getMessage(), e);
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance, List.of(closeable(autoCompaction), closeable(corruptChecks)));
+        maintenance, auth, List.of(closeable(autoCompaction), closeable(corruptChecks)));
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */
@@ -321,6 +341,7 @@ public final class CairnServer implements AutoCloseable {
     proposer.close(); // a leader hands off leadership first, while peers still hear from it
     peerListener.close();
     scheduler.shutdownNow();
+    auth.close();
     store.close();
     LOG.info("stopped");
   }

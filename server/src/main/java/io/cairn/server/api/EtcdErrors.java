@@ -61,6 +61,45 @@ public final class EtcdErrors {
     return memberIdHex + " found data inconsistency with peers";
   }
 
+  // auth (rpctypes ErrGRPC*): InvalidArgument
+  public static final String USER_EMPTY = "etcdserver: user name is empty";
+  public static final String ROLE_EMPTY = "etcdserver: role name is empty";
+  public static final String AUTH_FAILED = "etcdserver: authentication failed, invalid user ID or password";
+  public static final String PERMISSION_NOT_GIVEN = "etcdserver: permission not given";
+  public static final String INVALID_AUTH_MGMT = "etcdserver: invalid auth management";
+  public static final String AUTH_OLD_REVISION = "etcdserver: revision of auth store is old";
+  // auth: FailedPrecondition
+  public static final String ROOT_USER_NOT_EXIST = "etcdserver: root user does not exist";
+  public static final String ROOT_ROLE_NOT_EXIST = "etcdserver: root user does not have root role";
+  public static final String USER_ALREADY_EXIST = "etcdserver: user name already exists";
+  public static final String USER_NOT_FOUND = "etcdserver: user name not found";
+  public static final String ROLE_ALREADY_EXIST = "etcdserver: role name already exists";
+  public static final String ROLE_NOT_FOUND = "etcdserver: role name not found";
+  public static final String ROLE_NOT_GRANTED = "etcdserver: role is not granted to the user";
+  public static final String PERMISSION_NOT_GRANTED = "etcdserver: permission is not granted to the role";
+  public static final String AUTH_NOT_ENABLED = "etcdserver: authentication is not enabled";
+  // auth: their own codes
+  public static final String PERMISSION_DENIED = "etcdserver: permission denied";
+  public static final String INVALID_AUTH_TOKEN = "etcdserver: invalid auth token";
+  /** auth.ErrNoPasswordUser has no rpctypes twin: etcd answers it as codes.Unknown with the auth package's text. */
+  public static final String NO_PASSWORD_USER = "auth: authentication failed, password was given for no password user";
+
+  /** Go's bcrypt refuses longer passwords; etcd passes its error on as codes.Unknown. */
+  public static final String BCRYPT_TOO_LONG = "bcrypt: password length exceeds 72 bytes";
+
+  /** An auth error with the code etcd gives its message. */
+  public static StatusRuntimeException auth(String msg) {
+    Status code = switch (msg) {
+      case USER_EMPTY, ROLE_EMPTY, AUTH_FAILED, PERMISSION_NOT_GIVEN, INVALID_AUTH_MGMT, AUTH_OLD_REVISION ->
+          Status.INVALID_ARGUMENT;
+      case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+      case INVALID_AUTH_TOKEN -> Status.UNAUTHENTICATED;
+      case NO_PASSWORD_USER, BCRYPT_TOO_LONG -> Status.UNKNOWN;
+      default -> Status.FAILED_PRECONDITION;
+    };
+    return code.withDescription(msg).asRuntimeException();
+  }
+
   public static StatusRuntimeException invalidArgument(String msg) {
     return Status.INVALID_ARGUMENT.withDescription(msg).asRuntimeException();
   }

@@ -15,6 +15,8 @@ import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
 import io.cairn.proto.serverpb.InternalRequest;
 import io.cairn.server.apply.Proposer;
+import io.cairn.server.auth.AuthInfo;
+import io.cairn.server.auth.AuthStore;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.storage.mvcc.RequestValidation;
 import io.grpc.stub.StreamObserver;
@@ -28,11 +30,16 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final int maxTxnOps;
   private final int maxRequestBytes;
   private final io.cairn.server.apply.Admission admission;
+  private final AuthStore auth;
 
-  /** {@code admission} is the quota check etcd makes on Put and Txn before proposing. */
+  /**
+   * @param admission the quota check etcd makes on Put and Txn before proposing
+   * @param auth the permission checks etcd makes before proposing or reading
+   */
   public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes,
-      io.cairn.server.apply.Admission admission) {
+      io.cairn.server.apply.Admission admission, AuthStore auth) {
     this.admission = admission;
+    this.auth = auth;
     this.store = store;
     this.proposer = proposer;
     this.headers = headers;
@@ -42,28 +49,33 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
+    AuthInfo ai;
     try {
       RequestValidation.validateRange(req);
+      ai = auth.caller();
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
     if (req.getSerializable()) {
-      serveRange(req, out);
+      serveRange(req, ai, out);
     } else {
       proposer.readBarrier().whenComplete((ok, err) -> {
         if (err != null) {
           out.onError(EtcdErrors.toStatus(err));
         } else {
-          serveRange(req, out);
+          serveRange(req, ai, out);
         }
       });
     }
   }
 
-  private void serveRange(RangeRequest req, StreamObserver<RangeResponse> out) {
+  /** etcd's doSerialize: check, read, then refuse the answer if the auth state changed meanwhile. */
+  private void serveRange(RangeRequest req, AuthInfo ai, StreamObserver<RangeResponse> out) {
     try {
+      auth.checkRange(ai, req.getKey(), req.getRangeEnd());
       RangeResponse r = store.range(req);
+      auth.checkUnchanged(ai);
       reply(out, r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
@@ -103,15 +115,22 @@ public final class KvService extends KVGrpc.KVImplBase {
       return;
     }
     if (MvccStore.isReadOnlyTxn(req)) {
+      AuthInfo ai;
+      try {
+        ai = auth.caller(); // here, on the call's thread: the barrier completes on another
+      } catch (RuntimeException e) {
+        out.onError(EtcdErrors.toStatus(e));
+        return;
+      }
       // etcd serves a txn of only ranges like a range: after the read barrier unless every range is serializable
       if (allSerializable(req)) {
-        serveReadOnlyTxn(req, out);
+        serveReadOnlyTxn(req, ai, out);
       } else {
         proposer.readBarrier().whenComplete((ok, err) -> {
           if (err != null) {
             out.onError(EtcdErrors.toStatus(err));
           } else {
-            serveReadOnlyTxn(req, out);
+            serveReadOnlyTxn(req, ai, out);
           }
         });
       }
@@ -128,9 +147,12 @@ public final class KvService extends KVGrpc.KVImplBase {
     return true;
   }
 
-  private void serveReadOnlyTxn(TxnRequest req, StreamObserver<TxnResponse> out) {
+  /** As {@link #serveRange}: check every range and compare, read, refuse if the auth state changed meanwhile. */
+  private void serveReadOnlyTxn(TxnRequest req, AuthInfo ai, StreamObserver<TxnResponse> out) {
     try {
+      auth.checkTxn(ai, req);
       TxnResponse r = store.readOnlyTxn(req);
+      auth.checkUnchanged(ai);
       reply(out, r.toBuilder().setHeader(headers.at(r.getHeader().getRevision())).build());
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
@@ -146,17 +168,49 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** etcd checks the quota before the request is sized and proposed. */
   private <R extends Message> void admitted(Message req, InternalRequest internal, StreamObserver<R> out,
       Function<R, R> finish) {
+    AuthInfo ai;
+    try {
+      ai = auth.caller(); // here, on the call's thread: admission may complete on another
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     admission.admit(req).whenComplete((ok, err) -> {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
-        write(internal, out, finish);
+        write(ai, internal, out, finish);
       }
     });
   }
 
+  private <R extends Message> void write(InternalRequest unsigned, StreamObserver<R> out, Function<R, R> finish) {
+    AuthInfo ai;
+    try {
+      ai = auth.caller();
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
+    write(ai, unsigned, out, finish);
+  }
+
   @SuppressWarnings("unchecked")
-  private <R extends Message> void write(InternalRequest req, StreamObserver<R> out, Function<R, R> finish) {
+  private <R extends Message> void write(AuthInfo ai, InternalRequest unsigned, StreamObserver<R> out,
+      Function<R, R> finish) {
+    InternalRequest req;
+    try {
+      if (unsigned.hasTxn()) {
+        auth.checkTxn(ai, unsigned.getTxn()); // a read-only txn is refused before anything, as etcd serves it
+      } else if (unsigned.hasCompaction()) {
+        auth.checkAdmin(ai); // etcd: compaction is root's
+      }
+      // checked again when applied, against the auth state at that point of the log
+      req = unsigned.toBuilder().setAuth(AuthStore.header(ai)).build();
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     // etcd measures the marshaled internal request against --max-request-bytes
     if (req.getSerializedSize() > maxRequestBytes) {
       out.onError(EtcdErrors.invalidArgument(EtcdErrors.REQUEST_TOO_LARGE));

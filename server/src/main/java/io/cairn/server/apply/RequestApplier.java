@@ -1,35 +1,47 @@
 package io.cairn.server.apply;
 
 import com.google.protobuf.Message;
+import io.cairn.proto.etcdserverpb.AlarmRequest;
+import io.cairn.proto.etcdserverpb.AlarmType;
 import io.cairn.proto.etcdserverpb.CompactionRequest;
 import io.cairn.proto.etcdserverpb.CompactionResponse;
 import io.cairn.proto.serverpb.InternalRequest;
-import java.util.concurrent.CompletableFuture;
 import io.cairn.storage.mvcc.MvccStore;
 import io.cairn.storage.mvcc.StoreBatch;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies logged requests to the store, many per RocksDB batch: the apply loop stages each committed entry with
  * {@link #apply} and commits with {@link #commit} before it answers anyone. Lease changes reach the lessor through
  * the store's lease listener ({@link MvccStore#subscribeLeases}) when the batch commits, so the lessor sees exactly
  * what was applied, in log order.
+ *
+ * <p>etcd's appliers, outermost first: an active alarm refuses (NOSPACE, CORRUPT), then auth checks the request
+ * against the user and auth revision it carries, then the quota, then the store.
  */
 public final class RequestApplier implements AutoCloseable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestApplier.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RequestApplier.class);
 
   private final MvccStore store;
   private final StoreBatch batch;
   private final ApplyGate gate;
+  private final ApplyAuth auth;
 
   public RequestApplier(MvccStore store) {
-    this(store, ApplyGate.OPEN);
+    this(store, ApplyGate.OPEN, ApplyAuth.NONE);
   }
 
-  /** {@code gate} refuses requests while an alarm is active and checks the quota (etcd's alarm appliers). */
-  public RequestApplier(MvccStore store, ApplyGate gate) {
+  /**
+   * @param gate refuses requests while an alarm is active and checks the quota (etcd's alarm appliers)
+   * @param auth checks and applies auth (etcd's auth applier)
+   */
+  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth) {
     this.store = store;
     this.batch = store.newBatch();
     this.gate = gate;
+    this.auth = auth;
   }
 
   /**
@@ -41,6 +53,7 @@ public final class RequestApplier implements AutoCloseable {
       return applyAlarm(req.getAlarm(), index); // alarms are never refused: a disarm must get through
     }
     gate.beforeApply(req);
+    auth.check(req); // refused: a StatusRuntimeException, with nothing staged
     boolean quotaAvailable = gate.quotaAvailable(req);
     Message resp = applyToStore(req, index);
     gate.afterApply(req, quotaAvailable);
@@ -48,14 +61,14 @@ public final class RequestApplier implements AutoCloseable {
   }
 
   /** Applies an alarm change, logging (on every member, as etcd) when an alarm type turns on or off. */
-  private Message applyAlarm(io.cairn.proto.etcdserverpb.AlarmRequest req, long index) {
+  private Message applyAlarm(AlarmRequest req, long index) {
     int before = store.alarms(req.getAlarm()).size();
     Message resp = batch.alarm(req, index);
     int after = store.alarms(req.getAlarm()).size();
     String from = Long.toHexString(req.getMemberID());
-    if (req.getAlarm() != io.cairn.proto.etcdserverpb.AlarmType.NONE && before == 0 && after > 0) {
+    if (req.getAlarm() != AlarmType.NONE && before == 0 && after > 0) {
       LOG.warn("alarm raised (alarm {}, from {})", req.getAlarm(), from);
-    } else if (req.getAlarm() != io.cairn.proto.etcdserverpb.AlarmType.NONE && before > 0 && after == 0) {
+    } else if (req.getAlarm() != AlarmType.NONE && before > 0 && after == 0) {
       LOG.warn("alarm disarmed (alarm {}, from {})", req.getAlarm(), from);
     }
     return resp;
@@ -72,6 +85,9 @@ public final class RequestApplier implements AutoCloseable {
       case LEASE_CHECKPOINT -> batch.leaseCheckpoint(req.getLeaseCheckpoint(), index);
       case ALARM -> throw new IllegalStateException("alarms are applied above");
       case MEMBER_ATTRIBUTES -> throw new IllegalArgumentException("member attributes are applied to the membership");
+      case AUTH_ENABLE, AUTH_DISABLE, AUTHENTICATE, USER_ADD, USER_DELETE, USER_CHANGE_PASSWORD, USER_GRANT_ROLE,
+          USER_REVOKE_ROLE, ROLE_ADD, ROLE_DELETE, ROLE_GRANT_PERMISSION, ROLE_REVOKE_PERMISSION ->
+          auth.apply(req, index, batch);
       case REQUEST_NOT_SET -> throw new IllegalArgumentException("empty internal request at index " + index);
     };
   }
@@ -81,8 +97,14 @@ public final class RequestApplier implements AutoCloseable {
    * removed the history, so the apply thread never waits for it (etcd's apply loop does not either).
    */
   public CompletableFuture<CompactionResponse> compact(CompactionRequest req, long index) {
-    gate.beforeApply(InternalRequest.newBuilder().setCompaction(req).build());
+    InternalRequest asLogged = InternalRequest.newBuilder().setCompaction(req).build();
+    gate.beforeApply(asLogged);
     return batch.compact(req, index);
+  }
+
+  /** The apply-time auth check alone (for a compaction, which {@link #compact} records). */
+  public void check(InternalRequest req) {
+    auth.check(req);
   }
 
   /** Whether the store (with what is staged) already holds log entry {@code index}: a re-delivered entry. */

@@ -5,12 +5,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses Go's {@code time.ParseDuration} syntax ("5s", "1h30m", "100ms"), as etcd's flags use it. */
-final class GoDuration {
+public final class GoDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
 
   private GoDuration() {}
 
-  static Duration parse(String flag, String text) throws FlagException {
+  public static Duration parse(String flag, String text) throws FlagException {
     String s = text.trim();
     if (s.equals("0")) {
       return Duration.ZERO;

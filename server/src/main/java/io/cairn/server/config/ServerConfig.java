@@ -64,6 +64,8 @@ public final class ServerConfig {
   public final String cipherSuites;
   public final String tlsMinVersion;
   public final String tlsMaxVersion;
+  /** --auth-token (simple or jwt,…), --auth-token-ttl, --bcrypt-cost, with --client-cert-auth (CN as user). */
+  public final io.cairn.server.auth.AuthSettings auth;
 
   private ServerConfig(Map<String, String> v) throws FlagException {
     name = v.get("name");
@@ -134,6 +136,8 @@ public final class ServerConfig {
     cipherSuites = v.get("cipher-suites");
     tlsMinVersion = v.get("tls-min-version");
     tlsMaxVersion = v.get("tls-max-version");
+    auth = io.cairn.server.auth.AuthSettings.fromFlags(v.get("auth-token"), num("auth-token-ttl", v),
+        (int) num("bcrypt-cost", v), clientTls.clientCertAuth(), System::currentTimeMillis);
     if (!initialCluster.containsKey(name)) {
       throw new FlagException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
     }

@@ -41,8 +41,16 @@ public final class LeaseGrants {
   }
 
   public CompletableFuture<LeaseRevokeResponse> revoke(long id) {
-    InternalRequest req = InternalRequest.newBuilder()
-        .setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build();
+    return revoke(id, null);
+  }
+
+  /** A client's revoke: {@code auth} names it for the apply-time check of the lease's keys (null: this member). */
+  public CompletableFuture<LeaseRevokeResponse> revoke(long id, io.cairn.proto.serverpb.RequestAuth auth) {
+    InternalRequest.Builder b = InternalRequest.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id));
+    if (auth != null) {
+      b.setAuth(auth);
+    }
+    InternalRequest req = b.build();
     return proposer.propose(req).thenApply(LeaseRevokeResponse.class::cast);
   }
 }

@@ -18,6 +18,8 @@ import io.cairn.server.apply.Proposer;
 import io.cairn.storage.mvcc.MvccStore;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.cairn.server.auth.AuthInfo;
+import io.cairn.server.auth.AuthStore;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -34,10 +36,12 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   private final Proposer proposer;
   private final Headers headers;
   private final io.cairn.server.apply.Admission admission;
+  private final AuthStore auth;
 
   public LeaseService(LeaseGrants grants, LeaseRenewer renewer, Lessor lessor, MvccStore store, Proposer proposer,
-      Headers headers, io.cairn.server.apply.Admission admission) {
+      Headers headers, io.cairn.server.apply.Admission admission, AuthStore auth) {
     this.admission = admission;
+    this.auth = auth;
     this.grants = grants;
     this.renewer = renewer;
     this.lessor = lessor;
@@ -48,6 +52,12 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest req, StreamObserver<LeaseGrantResponse> out) {
+    try {
+      auth.requireUser(auth.caller());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     admission.admit(req).thenCompose(ok -> grants.grant(req.getID(), req.getTTL())).whenComplete((r, err) -> {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
@@ -59,7 +69,16 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseRevoke(LeaseRevokeRequest req, StreamObserver<LeaseRevokeResponse> out) {
-    grants.revoke(req.getID()).whenComplete((r, err) -> {
+    AuthInfo ai;
+    try {
+      ai = auth.caller();
+      auth.requireUser(ai);
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
+    // write permission on the lease's keys is checked when applied (etcd's checkLeasePuts)
+    grants.revoke(req.getID(), AuthStore.header(ai)).whenComplete((r, err) -> {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
@@ -88,6 +107,12 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     @Override
     public void onNext(LeaseKeepAliveRequest req) {
       long id = req.getID();
+      try {
+        checkRenew(id); // on the call's thread: the caller's credentials are in its Context here
+      } catch (RuntimeException e) {
+        tail = tail.thenRun(() -> answer(id, null, e));
+        return;
+      }
       tail = tail.thenCompose(x -> done ? CompletableFuture.completedFuture(null)
           : renewer.renew(id).handle((ttl, err) -> {
             answer(id, ttl, err);
@@ -125,8 +150,35 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
     }
   }
 
+  /** etcd's checkLeaseRenew: with auth on, a user who may write every key of the lease (root may renew any). */
+  private void checkRenew(long id) {
+    if (!auth.enabled()) {
+      return;
+    }
+    AuthInfo ai = auth.caller();
+    auth.requireUser(ai);
+    long rev = auth.revision();
+    auth.checkWriteAll(ai, store.leaseKeys(id));
+    if (rev != auth.revision()) {
+      throw EtcdErrors.auth(EtcdErrors.AUTH_OLD_REVISION);
+    }
+  }
+
   @Override
   public void leaseTimeToLive(LeaseTimeToLiveRequest req, StreamObserver<LeaseTimeToLiveResponse> out) {
+    AuthInfo ai;
+    long checkedRev;
+    try {
+      ai = auth.caller();
+      auth.requireUser(ai);
+      checkedRev = auth.revision();
+      if (req.getKeys()) {
+        auth.checkReadAll(ai, store.leaseKeys(req.getID())); // etcd checks only when keys are asked for
+      }
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     // etcd waits until the leader has applied what it committed, so a lease just granted elsewhere is known
     proposer.readBarrier().thenCompose(x -> renewer.timeToLive(req.getID())).whenComplete((t, err) -> {
       if (err != null) {
@@ -143,12 +195,31 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
           r.addAllKeys(store.leaseKeys(req.getID()));
         }
       }
+      if (req.getKeys() && auth.enabled() && checkedRev != auth.revision()) {
+        out.onError(EtcdErrors.auth(EtcdErrors.AUTH_OLD_REVISION));
+        return;
+      }
       reply(out, r.build());
     });
   }
 
   @Override
   public void leaseLeases(LeaseLeasesRequest req, StreamObserver<LeaseLeasesResponse> out) {
+    try {
+      // etcd's checkLeaseLeases: root, or read on every key of every lease
+      AuthInfo ai = auth.caller();
+      auth.requireUser(ai);
+      long rev = auth.revision();
+      for (long id : lessor.leaseIds()) {
+        auth.checkReadAll(ai, store.leaseKeys(id));
+      }
+      if (auth.enabled() && rev != auth.revision()) {
+        throw EtcdErrors.auth(EtcdErrors.AUTH_OLD_REVISION);
+      }
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
     LeaseLeasesResponse.Builder r = LeaseLeasesResponse.newBuilder().setHeader(headers.current());
     for (long id : lessor.leaseIds()) {
       r.addLeases(LeaseStatus.newBuilder().setID(id));

@@ -34,7 +34,7 @@ public final class Leases implements AutoCloseable {
    */
   public static Leases start(MvccStore store, Proposer proposer, MemberState member, Headers headers,
       LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls,
-      io.cairn.server.apply.Admission admission, io.cairn.server.loop.Clock clock) {
+      io.cairn.server.apply.Admission admission, io.cairn.server.auth.AuthStore auth, io.cairn.server.loop.Clock clock) {
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-lessor");
       t.setDaemon(true);
@@ -47,7 +47,7 @@ public final class Leases implements AutoCloseable {
     keeper[0].start(thread);
     LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), clock.currentTimeMillis()));
     LeaseRenewer renewer = new ForwardingLeaseRenewer(new LocalLeaseRenewer(lessor, member), member, clientUrls);
-    LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers, admission);
+    LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers, admission, auth);
     return new Leases(lessor, keeper[0], grants, service, thread);
   }
 

@@ -261,13 +261,15 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
     }
     try {
       if (req.hasCompaction()) {
+        applier.check(req);
         answer(wait, null, null, applier.compact(req.getCompaction(), e.getIndex()));
       } else {
         answer(wait, applier.apply(req, e.getIndex()), null, null);
       }
     } catch (io.cairn.storage.mvcc.MvccException | io.grpc.StatusRuntimeException rejected) {
-      // a request the store refuses (e.g. compacted revision) or an active alarm refuses is refused the same way on
-      // every member; a NOSPACE from this member's own quota comes after the write was applied, as in etcd
+      // a request the store, an active alarm or the auth check refuses (compacted revision, permission denied) is
+      // refused the same way on every member and changes nothing; a NOSPACE from this member's own quota comes after
+      // the write was applied, as in etcd
       answer(wait, null, rejected, null);
     }
   }

@@ -86,7 +86,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
       LongConsumer walFsyncNanos, MemberStop stop, io.cairn.server.apply.ApplyGate gate,
-      io.cairn.server.loop.Clock clock) throws IOException {
+      io.cairn.server.apply.ApplyAuth auth, io.cairn.server.loop.Clock clock) throws IOException {
     this.memberId = memberId;
     this.clusterId = clusterId;
     this.store = store;
@@ -132,7 +132,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         .applied(snapIndex).preVote(settings.preVote()).checkQuorum(true).random(random).build();
     RawNode node = new RawNode(config, log.memory);
     RaftLoop[] raftRef = new RaftLoop[1];
-    this.apply = new ApplyLoop(new RequestApplier(store, gate), waits, snapIndex, r -> raftRef[0].post(r),
+    this.apply = new ApplyLoop(new RequestApplier(store, gate, auth), waits, snapIndex, r -> raftRef[0].post(r),
         this::applyConfChange, this.stop);
     // etcd re-sends an unanswered ReadIndex after 500 ms
     int readRetryTicks = (int) Math.max(1, 500 / settings.heartbeatMs());

@@ -92,13 +92,24 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   }
 
   void handle(WatchStream s, WatchRequest req) {
+    handle(s, req, null);
+  }
+
+  /** {@code refused}: a create's refusal reason (auth), answered as a canceled create in the stream's order. */
+  void handle(WatchStream s, WatchRequest req, String refused) {
     commands.post(() -> {
       if (!streams.contains(s)) {
         return;
       }
       long cur = store.currentRevision();
       switch (req.getRequestUnionCase()) {
-        case CREATE_REQUEST -> s.create(req.getCreateRequest(), headers.at(cur), cur);
+        case CREATE_REQUEST -> {
+          if (refused != null) {
+            s.refuse(headers.at(cur), refused);
+          } else {
+            s.create(req.getCreateRequest(), headers.at(cur), cur);
+          }
+        }
         case CANCEL_REQUEST -> s.cancel(req.getCancelRequest().getWatchId(), headers.at(cur));
         case PROGRESS_REQUEST -> s.progressPending = true;
         default -> { } // etcd ignores unknown request kinds

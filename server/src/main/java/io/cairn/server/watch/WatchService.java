@@ -1,17 +1,29 @@
 package io.cairn.server.watch;
 
+import io.cairn.proto.etcdserverpb.WatchCreateRequest;
 import io.cairn.proto.etcdserverpb.WatchGrpc;
 import io.cairn.proto.etcdserverpb.WatchRequest;
 import io.cairn.proto.etcdserverpb.WatchResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 
 /** etcd's Watch service: each call is a stream registered with the hub. */
 public final class WatchService extends WatchGrpc.WatchImplBase {
   private final WatchHub hub;
+  private final Function<WatchCreateRequest, String> gate;
 
   public WatchService(WatchHub hub) {
+    this(hub, req -> null);
+  }
+
+  /**
+   * {@code gate} answers a create with the reason to refuse it (null: allowed); it runs on the call's thread, where
+   * the caller's credentials are, and the refusal is answered in order with the stream's other responses.
+   */
+  public WatchService(WatchHub hub, Function<WatchCreateRequest, String> gate) {
     this.hub = hub;
+    this.gate = gate;
   }
 
   @Override
@@ -23,7 +35,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
     return new StreamObserver<>() {
       @Override
       public void onNext(WatchRequest req) {
-        hub.handle(stream, req);
+        String refused = req.hasCreateRequest() ? gate.apply(req.getCreateRequest()) : null;
+        hub.handle(stream, req, refused);
       }
 
       @Override

@@ -68,7 +68,7 @@ final class WatchStream {
     send(WatchResponse.newBuilder().setHeader(header).setWatchId(id).setCreated(true).build());
   }
 
-  private void refuse(ResponseHeader header, String reason) {
+  void refuse(ResponseHeader header, String reason) {
     send(WatchResponse.newBuilder().setHeader(header).setWatchId(-1).setCreated(true).setCanceled(true)
         .setCancelReason(reason).build());
   }

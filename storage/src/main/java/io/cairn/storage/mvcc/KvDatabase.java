@@ -24,7 +24,7 @@ import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
 /**
- * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys) and every native options object, and closes them in the
+ * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth) and every native options object, and closes them in the
  * right order. RocksDB failures surface as {@link IllegalStateException}: the apply thread cannot continue after a
  * failed write, and the server treats it as fatal.
  */
@@ -38,6 +38,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
   private static final byte[] CF_META = "meta".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CF_LEASE = "lease".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CF_LEASE_KEYS = "lease_keys".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CF_AUTH = "auth".getBytes(StandardCharsets.US_ASCII);
 
   static final byte[] META_FORMAT = meta("format");
   static final byte[] META_CURRENT_REVISION = meta("current_revision");
@@ -56,6 +57,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
   final ColumnFamilyHandle lease;
   /** lease id + user key → empty: the keys attached to each lease. */
   final ColumnFamilyHandle leaseKeys;
+  /** Users, roles, the enabled flag and the auth revision, opaque to the store (see {@link AuthWriter}). */
+  final ColumnFamilyHandle auth;
   private final List<ColumnFamilyHandle> all;
   private final WriteOptions syncWrite;
   private final WriteOptions asyncWrite;
@@ -95,7 +98,9 @@ final class KvDatabase implements AutoCloseable, RowSource {
         new ColumnFamilyDescriptor(CF_META, metaOpts),
         // added after format 1 shipped: an older store simply gets them created empty on open
         new ColumnFamilyDescriptor(CF_LEASE, metaOpts),
-        new ColumnFamilyDescriptor(CF_LEASE_KEYS, dataOpts));
+        new ColumnFamilyDescriptor(CF_LEASE_KEYS, dataOpts),
+        // added later still: created empty in an older store, which had no auth state
+        new ColumnFamilyDescriptor(CF_AUTH, metaOpts));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB opened;
     try {
@@ -117,7 +122,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
     this.meta = handles.get(3);
     this.lease = handles.get(4);
     this.leaseKeys = handles.get(5);
-    this.all = List.of(kv, rev, meta, lease, leaseKeys);
+    this.auth = handles.get(6);
+    this.all = List.of(kv, rev, meta, lease, leaseKeys, auth);
     this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
     this.asyncWrite = own(new WriteOptions().setSync(false));
     this.defaultRead = own(new ReadOptions());

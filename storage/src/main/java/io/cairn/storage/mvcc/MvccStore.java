@@ -341,6 +341,24 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
+  /** Every auth row, in key order (a small table: read whole when the auth state is loaded). */
+  public java.util.SortedMap<ByteString, byte[]> authRows() {
+    return guarded(() -> {
+      java.util.SortedMap<ByteString, byte[]> out = new java.util.TreeMap<>(ByteString.unsignedLexicographicalComparator());
+      try (org.rocksdb.RocksIterator it = db.newIterator(db.auth)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) out.put(ByteString.copyFrom(it.key()), it.value());
+      }
+      return out;
+    });
+  }
+
+  private final java.util.List<Runnable> restoreListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code r} on the writer's thread each time {@link #restoreFrom} replaced the contents (state to reload). */
+  public void onRestored(Runnable r) {
+    restoreListeners.add(r);
+  }
+
   void notifyLeases(java.util.function.Consumer<LeaseListener> event) {
     LeaseListener l = leaseListener;
     if (l == null) return;
@@ -503,6 +521,7 @@ public final class MvccStore implements AutoCloseable {
         l.reset();
         for (LeaseRecord r : leases.all()) l.granted(r);
       });
+      restoreListeners.forEach(Runnable::run);
       return true;
     } finally {
       lock.unlock();

@@ -149,6 +149,15 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   /**
+   * One auth change (one raft entry): {@code body} stages rows through the writer; they commit with the batch and do
+   * not move the kv revision (etcd keeps auth beside the keyspace). {@code body} throwing refuses the change and stages
+   * nothing. A replayed index stages nothing and answers {@code replayed}.
+   */
+  public <T> T auth(long consistentIndex, java.util.function.Supplier<T> replayed, Function<AuthWriter, T> body) {
+    return stage(consistentIndex, r -> replayed.get(), w -> body.apply(new AuthWriter(w)));
+  }
+
+  /**
    * A compaction is recorded on its own: the staged writes are committed first (the compaction may name their
    * revisions), then {@link MvccStore#compactAsync} runs; the future completes when a physical compaction has
    * removed the history, so the writer need not wait for it.

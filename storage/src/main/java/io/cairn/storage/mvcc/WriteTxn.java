@@ -178,6 +178,20 @@ final class WriteTxn implements RowSource, TxnView {
     }
   }
 
+  /** Stages an auth row ({@code value} null: delete it). */
+  void putAuth(byte[] key, byte[] value) {
+    try {
+      if (value == null) {
+        batch.delete(db.auth, key);
+      } else {
+        batch.put(db.auth, key, value);
+      }
+      dirty = true;
+    } catch (RocksDBException e) {
+      throw KvDatabase.failure("stage auth", e);
+    }
+  }
+
   /** Adds a meta entry to the same batch, so it commits atomically with the data. */
   void putMeta(byte[] key, long value) {
     try {
