@@ -1,36 +1,43 @@
 package io.cairn.server.robustness;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.WatchOption;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Watches opened while the traffic and the fault run, as clients open them: from a random past revision, and as a
- * Kubernetes informer does, a list followed by a watch from the list's revision + 1. Each is checked afterwards
- * against the committed writes from its own start revision.
+ * Kubernetes informer does, a list followed by a watch from the list's revision + 1. Each resumes on another member
+ * when its stream breaks, from after the last event it got, and is checked afterwards against the committed writes
+ * from its own start revision.
  */
 final class LateWatchers {
-  private final Supplier<Client> clients;
+  private final List<String> endpoints;
   private final Recorder rec;
   private final int clientId;
   private final Random rnd;
   private final List<WatchRecording> opened;
+  private final List<ResumingWatch> watches = new CopyOnWriteArrayList<>();
   private final List<String> errors = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "late-watchers-resume");
+    t.setDaemon(true);
+    return t;
+  });
 
-  /** @param opened where each watch opened is added (the run requests progress on them) */
-  LateWatchers(Supplier<Client> clients, Recorder rec, int clientId, Random rnd, List<WatchRecording> opened) {
-    this.opened = opened;
-    this.clients = clients;
+  /**
+   * @param endpoints where the watches go, and resume when a member goes away
+   * @param opened where each watch opened is added (the run requests progress on them)
+   */
+  LateWatchers(List<String> endpoints, Recorder rec, int clientId, Random rnd, List<WatchRecording> opened) {
+    this.endpoints = endpoints;
     this.rec = rec;
     this.clientId = clientId;
     this.rnd = rnd;
+    this.opened = opened;
   }
 
   /** Opens {@code count} watches at random moments within {@code spreadMs}, alternating the two kinds. */
@@ -52,10 +59,18 @@ final class LateWatchers {
   }
 
   private void open(String name, long from) {
-    WatchRecording w = new WatchRecording(name, from, clients.get());
+    WatchRecording w = new WatchRecording(name, from);
+    ResumingWatch watch = new ResumingWatch(endpoints, TrafficRun.PREFIX, w, errors, retry);
+    w.progress = watch::requestProgress;
     opened.add(w);
-    w.client.getWatchClient().watch(ByteSequence.from(TrafficRun.PREFIX, StandardCharsets.UTF_8),
-        WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(from).build(), w.listener(errors));
+    watches.add(watch);
+    watch.start();
+  }
+
+  /** Ends every watch (they would resume forever otherwise). */
+  void close() {
+    watches.forEach(ResumingWatch::close);
+    retry.shutdownNow();
   }
 
   List<String> errors() {

@@ -85,9 +85,10 @@ public final class TrafficRun {
         .getHeader().getRevision();
     log = new History.Log(baseRevision);
     for (int w = 0; compactEveryMs == 0 && w < 2; w++) {
-      WatchRecording rec = new WatchRecording("watcher-" + w, baseRevision + 1, client());
+      Client c = client();
+      WatchRecording rec = WatchRecording.onJetcd("watcher-" + w, baseRevision + 1, c);
       watched.add(rec);
-      rec.client.getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
+      c.getWatchClient().watch(ByteSequence.from(PREFIX, StandardCharsets.UTF_8),
           WatchOption.builder().isPrefix(true).withPrevKV(true).withRevision(baseRevision + 1).build(),
           rec.listener(watchErrors));
     }
@@ -108,7 +109,7 @@ public final class TrafficRun {
         new Random(seed * 37));
     spawn("traffic-leases", () -> leases.drive(maxOpsPerClient, stop));
     if (compactEveryMs == 0) {
-      late = new LateWatchers(this::client, new Recorder(client(), log, Duration.ofSeconds(3)), clients + 2,
+      late = new LateWatchers(endpoints, new Recorder(client(), log, Duration.ofSeconds(3)), clients + 2,
           new Random(seed * 41), watched);
       spawn("traffic-late-watchers", () -> late.run(4, 8000, baseRevision, stop));
       spawn("traffic-progress", this::requestProgress);
@@ -344,6 +345,9 @@ public final class TrafficRun {
   }
 
   private Result done(int ops, int unknown, int events, String problem) {
+    if (late != null) {
+      late.close();
+    }
     for (Client c : jetcd) {
       c.close();
     }

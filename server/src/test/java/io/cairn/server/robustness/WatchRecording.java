@@ -14,15 +14,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class WatchRecording {
   final String name;
   final long startRevision;
-  /** The watch's own client: progress is requested per stream. */
-  final Client client;
+  /** Asks the watch's stream for a progress notification. */
+  volatile Runnable progress = () -> { };
   final List<List<WatchValidator.Event>> responses = new CopyOnWriteArrayList<>();
   final List<WatchValidator.Bookmark> bookmarks = new CopyOnWriteArrayList<>();
 
-  WatchRecording(String name, long startRevision, Client client) {
+  WatchRecording(String name, long startRevision) {
     this.name = name;
     this.startRevision = startRevision;
-    this.client = client;
+  }
+
+  /** A jetcd watch on {@code client}'s stream: progress is requested per stream. */
+  static WatchRecording onJetcd(String name, long startRevision, Client client) {
+    WatchRecording w = new WatchRecording(name, startRevision);
+    w.progress = () -> client.getWatchClient().requestProgress();
+    return w;
   }
 
   Watch.Listener listener(List<String> errors) {
@@ -44,7 +50,7 @@ final class WatchRecording {
   /** Asks for a progress notification; a stream being re-established may miss it, which is harmless. */
   void requestProgress() {
     try {
-      client.getWatchClient().requestProgress();
+      progress.run();
     } catch (RuntimeException closing) {
       // the client is closing at the end of the run
     }
