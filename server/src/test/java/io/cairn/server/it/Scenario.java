@@ -210,6 +210,14 @@ enum Scenario {
     }
   };
 
+  /**
+   * What CI runs (fixed seeds): one scenario of each kind of fault, about 5 minutes; {@code scripts/robustness.sh}
+   * runs them all.
+   */
+  static final java.util.Set<Scenario> CI = java.util.EnumSet.of(KILL_LEADER, PAUSE_FOLLOWER_THEN_MOVE_LEADER,
+      PARTITION_LEADER, ONE_WAY_PARTITION, POWER_LOSS_ALL, REPLACE_FOLLOWER, COMPACTION_AND_LEADER_KILL,
+      CRASH_AFTER_APPLY, KUBERNETES_KILL_LEADER, FIVE_PARTITION_LEADER_AND_FOLLOWER);
+
   /** Cluster size. */
   int members() {
     return 3;
