@@ -137,14 +137,6 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
    * has taken or refused it (the checkpoint is then persisted with the snapshot, or deleted).
    */
   void offerSnapshot(Message msgSnap, ReceivedCheckpoint checkpoint, CompletableFuture<Void> done) {
-    long index = msgSnap.getSnapshot().getMetadata().getIndex();
-    if (checkpoint.storeIndex() < index) {
-      // a store that lacks entries its snapshot covers: the entries between would never be applied here
-      new SnapshotOffer(msgSnap, checkpoint, new CompletableFuture<>()).discard();
-      done.completeExceptionally(new IllegalStateException("the snapshot's store holds raft entries only through "
-          + checkpoint.storeIndex() + ", behind the snapshot's index " + index + "; refused"));
-      return;
-    }
     inbox.post(() -> {
       SnapshotOffer previous = offers.put(msgSnap.getSnapshot().getMetadata().getIndex(),
           new SnapshotOffer(msgSnap, checkpoint, done));
