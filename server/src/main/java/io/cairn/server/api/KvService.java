@@ -115,25 +115,20 @@ public final class KvService extends KVGrpc.KVImplBase {
       return;
     }
     if (MvccStore.isReadOnlyTxn(req)) {
-      AuthInfo ai;
-      try {
-        ai = auth.caller(); // here, on the call's thread: the barrier completes on another
-      } catch (RuntimeException e) {
-        out.onError(EtcdErrors.toStatus(e));
-        return;
-      }
       // etcd serves a txn of only ranges like a range: after the read barrier unless every range is serializable
-      if (allSerializable(req)) {
-        serveReadOnlyTxn(req, ai, out);
-      } else {
-        proposer.readBarrier().whenComplete((ok, err) -> {
-          if (err != null) {
-            out.onError(EtcdErrors.toStatus(err));
-          } else {
-            serveReadOnlyTxn(req, ai, out);
-          }
-        });
-      }
+      withCaller(out, ai -> {
+        if (allSerializable(req)) {
+          serveReadOnlyTxn(req, ai, out);
+        } else {
+          proposer.readBarrier().whenComplete((ok, err) -> {
+            if (err != null) {
+              out.onError(EtcdErrors.toStatus(err));
+            } else {
+              serveReadOnlyTxn(req, ai, out);
+            }
+          });
+        }
+      });
       return;
     }
     admitted(req, InternalRequest.newBuilder().setTxn(req).build(), out,
@@ -168,23 +163,24 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** etcd checks the quota before the request is sized and proposed. */
   private <R extends Message> void admitted(Message req, InternalRequest internal, StreamObserver<R> out,
       Function<R, R> finish) {
-    AuthInfo ai;
-    try {
-      ai = auth.caller(); // here, on the call's thread: admission may complete on another
-    } catch (RuntimeException e) {
-      out.onError(EtcdErrors.toStatus(e));
-      return;
-    }
-    admission.admit(req).whenComplete((ok, err) -> {
+    withCaller(out, ai -> admission.admit(req).whenComplete((ok, err) -> {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
         write(ai, internal, out, finish);
       }
-    });
+    }));
   }
 
   private <R extends Message> void write(InternalRequest unsigned, StreamObserver<R> out, Function<R, R> finish) {
+    withCaller(out, ai -> write(ai, unsigned, out, finish));
+  }
+
+  /**
+   * Runs {@code then} with the caller, taken here on the call's thread (the gRPC context holding the token is not on
+   * the threads that complete a read barrier or an admission); a refused caller gets etcd's error.
+   */
+  private void withCaller(StreamObserver<?> out, java.util.function.Consumer<AuthInfo> then) {
     AuthInfo ai;
     try {
       ai = auth.caller();
@@ -192,7 +188,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
-    write(ai, unsigned, out, finish);
+    then.accept(ai);
   }
 
   @SuppressWarnings("unchecked")
