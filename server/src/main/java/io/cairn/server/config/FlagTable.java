@@ -65,10 +65,10 @@ final class FlagTable {
       Flag.bool("experimental-initial-corrupt-check", false, "Enable to check data corruption before serving any client/peer traffic."),
       Flag.str("experimental-corrupt-check-time", "0s", "Duration of time between cluster corruption check passes. Deprecated in v3.6 and will be decommissioned in v3.7. Use --corrupt-check-time instead"),
       Flag.str("corrupt-check-time", "0s", "Duration of time between cluster corruption check passes."),
-      // etcd 3.6's compaction hash check (feature gate CompactHashCheck): not built yet, refused when set
-      Flag.unsupported("experimental-compact-hash-check-enabled", "false", true, "Enable leader to periodically check followers compaction hashes."),
-      Flag.unsupported("experimental-compact-hash-check-time", "1m0s", false, "Duration of time between leader checks followers compaction hashes."),
-      Flag.unsupported("compact-hash-check-time", "1m0s", false, "Duration of time between leader checks followers compaction hashes."),
+      // etcd 3.6's compaction hash check; also feature gate CompactHashCheck=true
+      Flag.bool("experimental-compact-hash-check-enabled", false, "Enable leader to periodically check followers compaction hashes."),
+      Flag.str("experimental-compact-hash-check-time", "1m0s", "Duration of time between leader checks followers compaction hashes."),
+      Flag.str("compact-hash-check-time", "1m0s", "Duration of time between leader checks followers compaction hashes."),
       Flag.bool("unsafe-no-fsync", false, "Disables fsync, unsafe, will cause data loss."),
       // not supported yet: accepted, refused when set
       Flag.unsupported("force-new-cluster", "false", true, "Force to create a new one member cluster."),

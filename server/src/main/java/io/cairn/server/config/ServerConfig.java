@@ -54,6 +54,10 @@ public final class ServerConfig {
   public final boolean leaseCheckpoint;
   /** {@code --experimental-initial-corrupt-check} or feature gate {@code InitialCorruptCheck=true}. */
   public final boolean initialCorruptCheck;
+  /** etcd 3.6's compaction hash check: {@code --experimental-compact-hash-check-enabled} or {@code CompactHashCheck=true}. */
+  public final boolean compactHashCheck;
+  /** {@code --compact-hash-check-time} (3.5: {@code --experimental-compact-hash-check-time}); default 1 minute. */
+  public final Duration compactHashCheckTime;
   /** {@code --corrupt-check-time} (3.5: {@code --experimental-corrupt-check-time}, which wins when set); 0: off. */
   public final Duration corruptCheckTime;
   /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file, --client-cert-allowed-hostname, --auto-tls. */
@@ -120,8 +124,16 @@ public final class ServerConfig {
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
     initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))
         || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
-    if (featureGate(v.get("feature-gates"), "CompactHashCheck")) {
-      throw new FlagException("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
+    compactHashCheck = Boolean.parseBoolean(v.get("experimental-compact-hash-check-enabled"))
+        || featureGate(v.get("feature-gates"), "CompactHashCheck");
+    // the 3.5 spelling wins when it is set away from its default, as an explicitly set one does in etcd 3.6
+    String experimentalHashTime = v.get("experimental-compact-hash-check-time");
+    compactHashCheckTime = GoDuration.parse("compact-hash-check-time", GoDuration.parse(
+        "experimental-compact-hash-check-time", experimentalHashTime).equals(Duration.ofMinutes(1))
+            ? v.get("compact-hash-check-time") : experimentalHashTime);
+    if (compactHashCheck && (compactHashCheckTime.isZero() || compactHashCheckTime.isNegative())) {
+      throw new FlagException("--compact-hash-check-time must be >0 (set to " + v.get("compact-hash-check-time")
+          + ")");
     }
     Duration experimentalCheck = GoDuration.parse("experimental-corrupt-check-time",
         v.get("experimental-corrupt-check-time"));

@@ -65,6 +65,25 @@ final class Compactor implements AutoCloseable {
     }, thread);
   }
 
+  /**
+   * Queues etcd's compaction hash: HashKV at {@code c} with compact revision {@code previous}, over {@code snap} (taken
+   * when the compaction was recorded, so it still holds the history the compaction removes); the snapshot is released
+   * here. Queued before the compaction itself, which therefore never runs first.
+   */
+  void scheduleHash(org.rocksdb.Snapshot snap, long c, long previous, java.util.function.Consumer<StoreHash> out) {
+    thread.execute(() -> {
+      try (org.rocksdb.ReadOptions ro = new org.rocksdb.ReadOptions().setSnapshot(snap)) {
+        if (!closing) {
+          out.accept(new StoreHash(KvHasher.hashKv(db, ro, c, previous), c, previous, c));
+        }
+      } catch (RuntimeException e) {
+        log.error("mvcc compaction hash at revision {} failed", c, e);
+      } finally {
+        db.releaseSnapshot(snap);
+      }
+    });
+  }
+
   private void compact(long c) {
     if (c <= finished || closing) return;
     long started = System.nanoTime();
