@@ -148,8 +148,12 @@ run_size() {
   local m="$1" round i side order
   mkdir -p "$BENCH_RESULTS/m$m"
   define_workloads "$m"
-  bench_start_members cairn "$m"
-  bench_start_members etcd "$m"
+  if ! bench_start_members cairn "$m" || ! bench_start_members etcd "$m"; then
+    # Reported, and the other size still runs: a cluster that will not start is a finding.
+    BENCH_FAILS+=("$m member(s): a cluster did not start (see the log lines above); no figures for this size")
+    bench_stop_members cairn; bench_stop_members etcd
+    return 0
+  fi
   warm_up
   for ((round = 1; round <= rounds; round++)); do
     LOADS[$m]+="${LOADS[$m]:+, }$(cut -d' ' -f1 /proc/loadavg)"
