@@ -47,10 +47,23 @@ final class ClientListener implements AutoCloseable {
 
   /** TLS for https URLs (null when none is https). */
   private final SslContext tls;
+  /** KV's handlers run on the event loop; every other call on this pool. */
+  private final io.cairn.server.transport.CallExecutors callExecutors =
+      new io.cairn.server.transport.CallExecutors("cairn-grpc", ON_EVENT_LOOP);
+  private final io.cairn.server.transport.ReadPool reads;
 
+  /**
+   * Handlers that only validate, check and propose (reads go on to the read pool): they never block, so they run on
+   * the transport's event loop instead of paying a thread hand-off per request.
+   */
+  static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/Put",
+      "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact");
+
+  /** @param reads the KV service's read pool, closed with the listener */
   ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
-      Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
+      Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls, io.cairn.server.transport.ReadPool reads) {
     this.tls = tls;
+    this.reads = reads;
     String name = "cairn-" + UUID.randomUUID();
     InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
         .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
@@ -62,6 +75,7 @@ final class ClientListener implements AutoCloseable {
     List<URI> urls = cfg.listenClientUrls;
     // no credentials: the shared-port negotiator replaces grpc's plaintext one
     NettyServerBuilder b = NettyServerBuilder.forAddress(address(urls.get(0)));
+    b.directExecutor().callExecutor(callExecutors);
     for (URI u : urls.subList(1, urls.size())) {
       b.addListenAddress(address(u));
     }
@@ -143,5 +157,7 @@ final class ClientListener implements AutoCloseable {
     }
     loopback.shutdownNow();
     inProcess.shutdownNow();
+    callExecutors.close();
+    reads.close();
   }
 }
