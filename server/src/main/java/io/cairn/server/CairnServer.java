@@ -221,9 +221,8 @@ public final class CairnServer implements AutoCloseable {
         : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
     AutoCloseable compactHashChecks = !cfg.compactHashCheck ? null
         : corruption.scheduleCompactHashCheck(cfg.compactHashCheckTime, leading, alarms);
-    io.cairn.server.transport.ReadPool reads = io.cairn.server.transport.ReadPool.forThisMachine();
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth, reads),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth, member.readers()),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
@@ -248,7 +247,7 @@ public final class CairnServer implements AutoCloseable {
         // as etcd's service-level check does, and inside the one that puts the credentials in the call's Context
         List.of(new AdminGate(auth), new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
             new GrpcMetricsInterceptor(metrics.registry()), new AuthInterceptor(), new ClientIdentity()),
-        ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort(), reads);
+        ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();
     } catch (IOException e) {

@@ -50,7 +50,6 @@ final class ClientListener implements AutoCloseable {
   /** KV's handlers run on the event loop; every other call on this pool. */
   private final io.cairn.server.transport.CallExecutors callExecutors =
       new io.cairn.server.transport.CallExecutors("cairn-grpc", ON_EVENT_LOOP);
-  private final io.cairn.server.transport.ReadPool reads;
 
   /**
    * Handlers that only validate, check and propose (reads go on to the read pool): they never block, so they run on
@@ -59,11 +58,9 @@ final class ClientListener implements AutoCloseable {
   static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/Put",
       "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact");
 
-  /** @param reads the KV service's read pool, closed with the listener */
   ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
-      Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls, io.cairn.server.transport.ReadPool reads) {
+      Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
     this.tls = tls;
-    this.reads = reads;
     String name = "cairn-" + UUID.randomUUID();
     InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
         .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
@@ -158,6 +155,5 @@ final class ClientListener implements AutoCloseable {
     loopback.shutdownNow();
     inProcess.shutdownNow();
     callExecutors.close();
-    reads.close();
   }
 }

@@ -36,7 +36,8 @@ public final class KvService extends KVGrpc.KVImplBase {
   /**
    * @param admission the quota check etcd makes on Put and Txn before proposing
    * @param auth the permission checks etcd makes before proposing or reading
-   * @param reads where ranges and read-only txns read the store (may refuse with RejectedExecutionException)
+   * @param reads where serializable ranges and read-only txns read the store (may refuse with
+   *     RejectedExecutionException)
    */
   public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes,
       io.cairn.server.apply.Admission admission, AuthStore auth, java.util.concurrent.Executor reads) {
@@ -64,8 +65,9 @@ public final class KvService extends KVGrpc.KVImplBase {
   }
 
   /**
-   * Runs {@code read} on the read pool, at once for a serializable read, else once the read barrier passed (which
-   * completes on the raft or apply thread: those must not serve the read themselves).
+   * Runs {@code read} on a reader thread: at once for a serializable read, else once the read barrier passed (the
+   * barrier completes on a reader). Never on the transport's event loop, where a large range would hold up every
+   * connection on it.
    */
   private void afterBarrier(boolean serializable, StreamObserver<?> out, Runnable read) {
     if (serializable) {
@@ -76,7 +78,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
-        onReadPool(out, read);
+        read.run();
       }
     });
   }
