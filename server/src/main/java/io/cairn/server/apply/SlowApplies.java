@@ -71,6 +71,9 @@ public final class SlowApplies {
           sb.append(f.getName()).append(":\"").append(TextFormat.escapeBytes(bs)).append("\" ");
         } else if (v instanceof String s) {
           sb.append(f.getName()).append(":\"").append(TextFormat.escapeDoubleQuotesAndBackslashes(s)).append("\" ");
+        } else if (v instanceof Long l && (f.getType() == FieldDescriptor.Type.UINT64
+            || f.getType() == FieldDescriptor.Type.FIXED64)) {
+          sb.append(f.getName()).append(':').append(Long.toUnsignedString(l)).append(' '); // Go's uint64
         } else {
           sb.append(f.getName()).append(':').append(v).append(' ');
         }

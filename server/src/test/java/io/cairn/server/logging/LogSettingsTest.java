@@ -85,4 +85,23 @@ class LogSettingsTest {
       LogSetup.install(LogSettings.DEFAULTS);
     }
   }
+
+  private static io.cairn.server.config.ServerConfig config(String... args) throws FlagException {
+    return io.cairn.server.config.ServerConfig.from(
+        io.cairn.server.config.FlagParser.parse(args, java.util.Map.of(), w -> { }).values());
+  }
+
+  @Test
+  void theMembersFlagsCarryTheLoggingSettingsAndTheApplyWarningDuration() throws Exception {
+    io.cairn.server.config.ServerConfig c = config();
+    assertThat(c.logs).isEqualTo(LogSettings.DEFAULTS);
+    assertThat(c.warningApplyDuration).isEqualTo(java.time.Duration.ofMillis(100));
+    c = config("--log-level", "debug", "--log-format", "console", "--log-outputs", "stdout",
+        "--warning-apply-duration", "1s", "--experimental-warning-apply-duration", "250ms");
+    assertThat(c.logs).isEqualTo(new LogSettings(List.of("stdout"), ZapLevel.DEBUG, true));
+    assertThat(c.warningApplyDuration).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThatThrownBy(() -> config("--log-level", "verbose")).hasMessage("unknown level \"verbose\"");
+    assertThatThrownBy(() -> config("--log-outputs", "default,/tmp/x.log"))
+        .hasMessage("multi logoutput for \"default\" is not supported yet");
+  }
 }
