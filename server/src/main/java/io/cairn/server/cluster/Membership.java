@@ -104,6 +104,10 @@ public final class Membership {
             MemberRecord.Builder b = known.toBuilder();
             if (given.getPeerUrlsCount() > 0) {
               b.clearPeerUrls().addAllPeerUrls(given.getPeerUrlsList());
+              if (!given.getPeerUrlsList().equals(known.getPeerUrlsList())) {
+                LOG.atInfo().addKeyValue("updated-remote-peer-id", MemberIds.hex(id))
+                    .addKeyValue("updated-remote-peer-urls", given.getPeerUrlsList()).log("updated member");
+              }
             }
             if (!given.getName().isEmpty()) {
               b.setName(given.getName()).clearClientUrls().addAllClientUrls(given.getClientUrlsList());
