@@ -54,6 +54,8 @@ final class FlagTable {
       Flag.str("log-outputs", "default", "Specify 'stdout' or 'stderr' to skip journald logging even when running under systemd."),
       Flag.str("log-level", "info", "Configures log level. Only supports debug, info, warn, error, panic, or fatal."),
       Flag.str("log-format", "json", "Configures log format. Only supports json, console."),
+      Flag.str("warning-apply-duration", "100ms", "Time duration after which a warning is generated if request takes more time."),
+      Flag.str("experimental-warning-apply-duration", "", "Deprecated alias of --warning-apply-duration."),
       Flag.bool("enable-pprof", false, "Enable runtime profiling data via HTTP server."),
       Flag.str("metrics", "basic", "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics."),
       Flag.str("watch-progress-notify-interval", "10m", "Duration of periodic watch progress notifications."),

@@ -44,6 +44,10 @@ public final class ServerConfig {
   public final long autoCompactionRetentionValue;
   public final Duration watchProgressNotifyInterval;
   public final String logLevel;
+  /** --logger, --log-outputs, --log-level, --log-format, checked as etcd checks them. */
+  public final io.cairn.server.logging.LogSettings logs;
+  /** --warning-apply-duration (3.5: --experimental-warning-apply-duration, which wins when set). */
+  public final Duration warningApplyDuration;
   public final boolean unsafeNoFsync;
   public final int maxSnapshots;
   public final boolean preVote;
@@ -114,6 +118,11 @@ public final class ServerConfig {
     watchProgressNotifyInterval = GoDuration.parse("watch-progress-notify-interval",
         v.get("watch-progress-notify-interval"));
     logLevel = v.get("log-level");
+    logs = io.cairn.server.logging.LogSettings.parse(v.get("logger"), v.get("log-outputs"), logLevel,
+        v.get("log-format"));
+    String experimentalApply = v.get("experimental-warning-apply-duration");
+    warningApplyDuration = GoDuration.parse("warning-apply-duration", experimentalApply != null
+        && !experimentalApply.isEmpty() ? experimentalApply : v.get("warning-apply-duration"));
     unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
     maxSnapshots = (int) num("max-snapshots", v);
     preVote = Boolean.parseBoolean(v.get("pre-vote"));
