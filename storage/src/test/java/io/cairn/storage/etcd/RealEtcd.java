@@ -134,9 +134,11 @@ public final class RealEtcd implements AutoCloseable {
     }
   }
 
-  public Path snapshot(String name) {
+  public Path snapshot(String name, String... credentials) {
     Path file = dir.resolve(name);
-    ctl("snapshot", "save", file.toString()).ok();
+    List<String> args = new ArrayList<>(List.of(credentials));
+    args.addAll(List.of("snapshot", "save", file.toString()));
+    ctl(args.toArray(String[]::new)).ok();
     return file;
   }
 
