@@ -20,7 +20,15 @@ final class EtcdSnapshotFile {
 
   /** Whether {@code file} starts as a bbolt database does (Cairn backups start with CAIRNBAK). */
   static boolean isEtcd(Path file) throws IOException {
-    return Files.size(file) > SHA_BYTES && BoltFile.looksLikeBolt(file);
+    if (Files.size(file) <= SHA_BYTES) {
+      return false;
+    }
+    byte[] start;
+    try (InputStream in = Files.newInputStream(file)) {
+      start = in.readNBytes(BackupHeader.MAGIC.length);
+    }
+    // a Cairn header's revision field could by chance hold bbolt's magic: its own magic comes first
+    return !java.util.Arrays.equals(start, BackupHeader.MAGIC) && BoltFile.looksLikeBolt(file);
   }
 
   /** Checks the trailer; returns how many leading bytes are the database. */

@@ -43,6 +43,18 @@ class SnapshotKindTest {
   }
 
   @Test
+  void aCairnHeaderWhoseRevisionLooksLikeBboltMagicStaysACairnBackup() throws Exception {
+    byte[] body = new byte[4096];
+    System.arraycopy(BackupHeader.MAGIC, 0, body, 0, BackupHeader.MAGIC.length);
+    body[16] = (byte) 0xED; // the revision field's low bytes, by chance
+    body[17] = (byte) 0xDA;
+    body[18] = 0x0C;
+    body[19] = (byte) 0xED;
+    Path f = withTrailer("cairn.db", body);
+    assertThat(EtcdSnapshotFile.isEtcd(f)).isFalse();
+  }
+
+  @Test
   void aBboltMagicMakesItAnEtcdFileWhoseDamageIsReported() throws Exception {
     byte[] body = new byte[8192];
     // page 0: meta flag and magic 0xED0CDAED (little-endian), but no valid checksum
