@@ -3,6 +3,7 @@ package io.cairn.storage.bbolt;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * A bucket: a B+tree of branch and leaf pages from its root page, or, for a small bucket, one inline leaf page stored
@@ -38,16 +39,23 @@ public final class BoltBucket {
 
   /** Every entry in key order. */
   public void forEach(Visitor v) {
-    walk(inline != null ? inline : file.page(rootPage), v, 0);
+    walk(inline != null ? inline : file.page(rootPage), v, 0, new BitSet());
   }
 
-  private void walk(BoltPage p, Visitor v, int depth) {
+  /** {@code seen}: pages already walked; a damaged file whose branches share pages would otherwise never end. */
+  private void walk(BoltPage p, Visitor v, int depth, BitSet seen) {
     if (depth > MAX_DEPTH) {
       throw new BoltFormatException("bucket tree deeper than " + MAX_DEPTH + " at page " + p.id);
     }
     if (p.isBranch()) {
       for (int i = 0; i < p.count; i++) {
-        walk(file.page(p.child(i)), v, depth + 1);
+        long child = p.child(i);
+        BoltPage c = file.page(child); // checks the id is within the file first
+        if (seen.get((int) child)) {
+          throw new BoltFormatException("page " + child + " is reached twice in one bucket");
+        }
+        seen.set((int) child);
+        walk(c, v, depth + 1, seen);
       }
     } else if (p.isLeaf()) {
       for (int i = 0; i < p.count; i++) {

@@ -148,4 +148,22 @@ class BoltFileTest {
           .hasMessageContaining("carries id");
     }
   }
+
+  @Test
+  void aBranchPointingTwiceAtOnePageIsReportedNotWalkedForever() throws Exception {
+    byte[] bytes = Files.readAllBytes(snapshot);
+    try (BoltFile f = BoltFile.open(snapshot, dataBytes(snapshot))) {
+      BoltBucket key = f.root().bucket("key".getBytes(StandardCharsets.US_ASCII));
+      int root = (int) (key.rootPageForTest() * f.pageSize());
+      assertThat(bytes[root + 8] & BoltPage.BRANCH).as("the key bucket's root is a branch page").isNotZero();
+      // element 1's child page id := element 0's
+      System.arraycopy(bytes, root + BoltPage.HEADER + 8, bytes, root + BoltPage.HEADER + BoltPage.ELEMENT + 8, 8);
+    }
+    Path bad = dir.resolve("cycle.db");
+    Files.write(bad, bytes);
+    try (EtcdBackend b = EtcdBackend.open(bad, dataBytes(bad))) {
+      assertThatThrownBy(() -> b.forEachVersion((r, s, t, kv) -> { })).isInstanceOf(BoltFormatException.class)
+          .hasMessageContaining("reached twice");
+    }
+  }
 }
