@@ -52,7 +52,7 @@ public record BackupHeader(StoreInfo store, List<FileEntry> files) {
     byte[] magic = new byte[MAGIC.length];
     in.readFully(magic);
     if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException("not a Cairn backup file (no CAIRNBAK header)");
+      throw new IOException("neither a Cairn backup (no CAIRNBAK header) nor an etcd snapshot (no bbolt meta page)");
     }
     int version = in.readInt();
     if (version != FORMAT_VERSION) {

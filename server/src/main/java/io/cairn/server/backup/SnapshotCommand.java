@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * {@code cairn snapshot status|restore}: etcdutl's offline commands with its names, flags and output shapes, for
- * Cairn backup files (those {@code etcdctl snapshot save} writes from a Cairn member).
+ * Cairn backup files (those {@code etcdctl snapshot save} writes from a Cairn member) and for snapshot files saved
+ * from etcd 3.4–3.7 (migration: docs/operations.md).
  */
 public final class SnapshotCommand {
   private static final Set<String> RESTORE_FLAGS = Set.of("name", "data-dir", "initial-cluster",
@@ -167,10 +168,11 @@ public final class SnapshotCommand {
   static String usage() {
     return "Usage:\n\n"
         + "  cairn snapshot status <file> [-w simple|table|json|fields]\n"
-        + "    Prints the hash, revision, total keys and total size of a backup file.\n\n"
+        + "    Prints the hash, revision, total keys and total size of a backup (or etcd snapshot) file.\n\n"
         + "  cairn snapshot restore <file> [--name n] [--data-dir d] [--initial-cluster c]\n"
         + "      [--initial-cluster-token t] [--initial-advertise-peer-urls u] [--skip-hash-check]\n"
         + "    Makes a new member data directory holding the backup, as the first state of a new cluster.\n\n"
-        + "Backups are taken from a running member with: ETCDCTL_API=3 etcdctl --endpoints <url> snapshot save <file>\n";
+        + "Backups are taken from a running member with: ETCDCTL_API=3 etcdctl --endpoints <url> snapshot save <file>\n"
+        + "Both commands also take a snapshot saved that way from etcd 3.4-3.7, to migrate its data into Cairn.\n";
   }
 }

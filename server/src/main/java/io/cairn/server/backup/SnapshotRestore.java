@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * etcdutl's snapshot restore: a new member data directory whose store is the backup's (every key, value, revision,
- * version, lease and the compact revision) as the first member state of a new cluster: ids derived from the given
+ * version, lease and the compact revision; from a Cairn backup, or from an etcd snapshot via {@link EtcdImport}) as the first member state of a new cluster: ids derived from the given
  * --initial-cluster and token, the membership written as the bootstrap of its raft log, and the store's consistent
  * index reset to 0 so that log (which starts again at index 1) applies to it. The member then starts with the usual
  * command; its flags no longer decide the membership. Built beside the target and moved into place at the end, so a
@@ -50,10 +50,12 @@ final class SnapshotRestore {
     try {
       Path memberDir = work.resolve("member");
       Path storeDir = memberDir.resolve("store");
-      BackupHeader header = BackupFile.extract(backup, storeDir, skipHashCheck);
+      long revision = EtcdSnapshotFile.isEtcd(backup)
+          ? EtcdImport.into(backup, EtcdSnapshotFile.verify(backup, skipHashCheck), storeDir)
+          : BackupFile.extract(backup, storeDir, skipHashCheck).store().revision();
       try (MvccStore store = MvccStore.open(storeDir, StoreOptions.builder().build())) {
-        if (store.currentRevision() != header.store().revision()) {
-          throw new IOException("corrupt backup: the header says revision " + header.store().revision()
+        if (store.currentRevision() != revision) {
+          throw new IOException("corrupt backup: the header says revision " + revision
               + " but the store is at " + store.currentRevision());
         }
         store.resetConsistentIndex();
@@ -67,7 +69,7 @@ final class SnapshotRestore {
       try (FileChannel d = FileChannel.open(dataDir.getParent(), StandardOpenOption.READ)) {
         d.force(true);
       }
-      return new Result(cfg.dataDir, identity, header.store().revision());
+      return new Result(cfg.dataDir, identity, revision);
     } catch (IOException | RuntimeException e) {
       BackupSource.deleteTree(work);
       throw e;

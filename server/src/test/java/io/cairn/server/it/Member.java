@@ -187,11 +187,17 @@ final class Member implements AutoCloseable {
    * made by {@code cairn snapshot restore} with the same name and peer URL).
    */
   static Member cairnAt(Path data, String name, int client, int peer, String... extra) throws IOException {
+    return cairnMemberAt(data, name, client, peer, name + "=http://127.0.0.1:" + peer, extra);
+  }
+
+  /** The same, one of the members of {@code initialCluster} (e.g. each member restored from one snapshot). */
+  static Member cairnMemberAt(Path data, String name, int client, int peer, String initialCluster, String... extra)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar",
         System.getProperty("cairn.jar", "target/cairn.jar"), "--name", name, "--data-dir", data.toString(),
         "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls", "http://127.0.0.1:" + client,
         "--listen-peer-urls", "http://127.0.0.1:" + peer, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
-        "--initial-cluster", name + "=http://127.0.0.1:" + peer));
+        "--initial-cluster", initialCluster));
     cmd.addAll(List.of(extra));
     Member m = new Member("cairn", data, cmd, client, peer, Map.of());
     m.startProcess();
