@@ -28,16 +28,22 @@ public final class RequestApplier implements AutoCloseable {
   private final StoreBatch batch;
   private final ApplyGate gate;
   private final ApplyAuth auth;
+  private final io.cairn.server.metrics.MemberEvents events;
 
   public RequestApplier(MvccStore store) {
     this(store, ApplyGate.OPEN, ApplyAuth.NONE);
+  }
+
+  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth) {
+    this(store, gate, auth, io.cairn.server.metrics.MemberEvents.NONE);
   }
 
   /**
    * @param gate refuses requests while an alarm is active and checks the quota (etcd's alarm appliers)
    * @param auth checks and applies auth (etcd's auth applier)
    */
-  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth) {
+  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth, io.cairn.server.metrics.MemberEvents events) {
+    this.events = events;
     this.store = store;
     this.batch = store.newBatch();
     this.gate = gate;
@@ -55,7 +61,9 @@ public final class RequestApplier implements AutoCloseable {
     gate.beforeApply(req);
     auth.check(req); // refused: a StatusRuntimeException, with nothing staged
     boolean quotaAvailable = gate.quotaAvailable(req);
+    long started = System.nanoTime();
     Message resp = applyToStore(req, index);
+    KvOpCount.report(req, resp, System.nanoTime() - started, events);
     gate.afterApply(req, quotaAvailable);
     return resp;
   }
@@ -119,7 +127,9 @@ public final class RequestApplier implements AutoCloseable {
 
   /** Writes everything staged as one RocksDB batch. */
   public void commit() {
+    long started = System.nanoTime();
     batch.commit();
+    events.backendCommit(System.nanoTime() - started);
   }
 
   @Override

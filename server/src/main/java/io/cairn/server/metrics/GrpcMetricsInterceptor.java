@@ -20,8 +20,27 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, MethodCounters> counters = new ConcurrentHashMap<>();
 
+  private final Counter sentBytes;
+  private final Counter receivedBytes;
+  private final Runnable rangeServed;
+
   public GrpcMetricsInterceptor(MeterRegistry registry) {
+    this(registry, () -> { });
+  }
+
+  /** @param rangeServed told of each Range answered OK (etcd's mvcc counts the read) */
+  public GrpcMetricsInterceptor(MeterRegistry registry, Runnable rangeServed) {
     this.registry = registry;
+    this.rangeServed = rangeServed;
+    sentBytes = Counter.builder("etcd_network_client_grpc_sent_bytes")
+        .description("The total number of bytes sent to grpc clients.").register(registry);
+    receivedBytes = Counter.builder("etcd_network_client_grpc_received_bytes")
+        .description("The total number of bytes received from grpc clients.").register(registry);
+  }
+
+  /** etcd counts the messages' encoded sizes, as here. */
+  private static int size(Object message) {
+    return message instanceof com.google.protobuf.MessageLite m ? m.getSerializedSize() : 0;
   }
 
   /** One method's started counter and its handled counters by status code, created on first use. */
@@ -30,6 +49,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     final String service;
     final String method;
     final Counter started;
+    final boolean range;
     final AtomicReferenceArray<Counter> handled = new AtomicReferenceArray<>(Status.Code.values().length);
 
     MethodCounters(MethodDescriptor<?, ?> m) {
@@ -41,6 +61,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       };
       service = m.getServiceName();
       method = m.getBareMethodName();
+      range = "etcdserverpb.KV".equals(service) && "Range".equals(method);
       started = Counter.builder("grpc_server_started").tag("grpc_type", type).tag("grpc_service", service)
           .tag("grpc_method", method).description("Total number of RPCs started on the server.").register(registry);
     }
@@ -68,14 +89,29 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
     ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
+      public void sendMessage(R message) {
+        sentBytes.increment(size(message));
+        super.sendMessage(message);
+      }
+
+      @Override
       public void close(Status status, Metadata trailers) {
         if (handled.compareAndSet(false, true)) {
           mc.handled(status.getCode()).increment();
+          if (mc.range && status.isOk()) {
+            rangeServed.run();
+          }
         }
         super.close(status, trailers);
       }
     }, headers);
     return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onMessage(Q message) {
+        receivedBytes.increment(size(message));
+        super.onMessage(message);
+      }
+
       @Override
       public void onCancel() {
         if (handled.compareAndSet(false, true)) {
