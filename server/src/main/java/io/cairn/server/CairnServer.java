@@ -246,7 +246,7 @@ public final class CairnServer implements AutoCloseable {
         // the last one runs first: the root-only check comes after etcd's own interceptors (learner, hasleader),
         // as etcd's service-level check does, and inside the one that puts the credentials in the call's Context
         List.of(new AdminGate(auth), new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry(), metrics::rangeServed), new AuthInterceptor(), new ClientIdentity()),
+            new GrpcMetricsInterceptor(metrics.registry(), metrics::rangeServed, cfg.extensiveMetrics), new AuthInterceptor(), new ClientIdentity()),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();

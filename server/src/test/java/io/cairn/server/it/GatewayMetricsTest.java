@@ -48,8 +48,9 @@ class GatewayMetricsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cairn = Member.cairn(dir);
-    etcd = Member.etcd(dir);
+    // extensive: both also time each gRPC call (grpc_server_handling_seconds), compared below
+    cairn = Member.cairn(dir, "--metrics", "extensive");
+    etcd = Member.etcd(dir, "--metrics", "extensive");
     awaitLeader(cairn);
     awaitLeader(etcd);
   }
@@ -128,9 +129,13 @@ class GatewayMetricsTest {
       assertThat(got).as("type of " + family).isEqualTo(want);
     }
     for (String histogram : List.of("etcd_disk_wal_fsync_duration_seconds", "etcd_disk_backend_commit_duration_seconds",
-        "etcd_disk_backend_snapshot_duration_seconds")) {
+        "etcd_disk_backend_snapshot_duration_seconds", "grpc_server_handling_seconds")) {
       assertThat(mine.bucketBounds(histogram)).as("buckets of " + histogram).isEqualTo(theirs.bucketBounds(histogram));
     }
+    assertThat(mine.types.get("grpc_server_handling_seconds")).isEqualTo(theirs.types.get("grpc_server_handling_seconds"))
+        .isEqualTo("histogram");
+    assertThat(mine.labelNames("grpc_server_handling_seconds_count", "grpc_method", "Put"))
+        .isEqualTo(theirs.labelNames("grpc_server_handling_seconds_count", "grpc_method", "Put"));
     Set<String> want = theirs.labelNames("grpc_server_handled_total", "grpc_method", "Put");
     assertThat(want).containsExactlyInAnyOrder("grpc_code", "grpc_method", "grpc_service", "grpc_type");
     assertThat(mine.labelNames("grpc_server_handled_total", "grpc_method", "Put")).isEqualTo(want);
