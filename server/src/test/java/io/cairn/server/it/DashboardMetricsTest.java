@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docs/dashboards/cairn-grafana.json and cairn-alerts.yaml use only metrics Cairn exports: every metric name in their
- * queries must be a sample on a running two-member cluster's /metrics (two members, so the per-peer series exist).
+ * queries must be a sample on a running two-member cluster's /metrics (two members, so the per-peer series exist;
+ * {@code --metrics extensive}, which the slow-gRPC alert needs as with etcd).
  */
 class DashboardMetricsTest {
   static final Path DASHBOARDS = Path.of("..", "docs", "dashboards");
@@ -35,7 +36,7 @@ class DashboardMetricsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    members = Member.cairnCluster(dir, 2);
+    members = Member.cairnCluster(dir, 2, "--metrics", "extensive"); // the slow-gRPC alert reads its histogram
   }
 
   @AfterAll
