@@ -10,6 +10,7 @@
 # compares two runs made seconds apart. Every run is bounded by its request count and by a
 # wall-clock limit (BENCH_TIMEOUT seconds, default 120).
 # Env: see lib.sh (CAIRN_JAR, BENCHMARK_BIN, CAIRN_BENCH_DIR, BENCH_RESULTS, BENCH_KEEP_TMP).
+# For 3-member clusters, several rounds with medians and CPU per request: compare-all.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=scripts/bench/lib.sh

@@ -2,6 +2,11 @@
 """JSON gateway throughput, Cairn beside real etcd: curl-style POSTs of /v3/kv/put and /v3/kv/range.
 
    scripts/bench/gateway.py CAIRN_HOST:PORT ETCD_HOST:PORT [requests=2000] [threads=8]
+   scripts/bench/gateway.py --one HOST:PORT[,HOST:PORT...] put|range REQUESTS THREADS
+
+The --one form measures one server (or cluster: connection i goes to address i mod n) and prints
+its figures in the shape of etcd's benchmark report ("Requests/sec:", "50% in S secs."), so
+compare-all.sh reads them like any other run; it exits non-zero on the first non-200 answer.
 
 Sequential: one keep-alive HTTP/1.1 connection, one request at a time (as a script looping curl
 would, minus process start-up). Concurrent: `threads` connections in parallel. Prints a markdown
@@ -13,10 +18,11 @@ def b64(s):
     return base64.b64encode(s.encode()).decode()
 
 def run(ep, path, bodies, threads):
-    host, port = ep.split(":")
+    eps = [e.split(":") for e in ep.split(",")]
     lat = []
     lock = threading.Lock()
-    def worker(chunk):
+    def worker(i, chunk):
+        host, port = eps[i % len(eps)]
         c = http.client.HTTPConnection(host, int(port), timeout=30)
         mine = []
         for body in chunk:
@@ -32,14 +38,29 @@ def run(ep, path, bodies, threads):
             lat.extend(mine)
     chunks = [bodies[i::threads] for i in range(threads)]
     t0 = time.perf_counter()
-    ts = [threading.Thread(target=worker, args=(ch,)) for ch in chunks]
+    ts = [threading.Thread(target=worker, args=(i, ch)) for i, ch in enumerate(chunks)]
     for t in ts: t.start()
     for t in ts: t.join()
     wall = time.perf_counter() - t0
     lat.sort()
     return len(lat) / wall, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
 
+def bodies_for(kind, n):
+    if kind == "put":
+        return "/v3/kv/put", [json.dumps({"key": b64(f"gw/{i % 1000}"), "value": b64("x" * 256)}) for i in range(n)]
+    return "/v3/kv/range", [json.dumps({"key": b64(f"gw/{i % 1000}")}) for i in range(n)]
+
+def one(ep, kind, n, threads):
+    path, bodies = bodies_for(kind, n)
+    rps, p50, p99 = run(ep, path, bodies, threads)
+    print(f"Requests/sec:\t{rps:.4f}")
+    print(f"  50% in {p50 / 1000:.6f} secs.")
+    print(f"  99% in {p99 / 1000:.6f} secs.")
+
 def main():
+    if sys.argv[1] == "--one":
+        one(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        return
     cairn, etcd = sys.argv[1], sys.argv[2]
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 8

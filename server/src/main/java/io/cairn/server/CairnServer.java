@@ -220,8 +220,10 @@ public final class CairnServer implements AutoCloseable {
         store::currentRevision, proposer, leading, nanoClock, requestTimeout);
     AutoCloseable corruptChecks = cfg.corruptCheckTime.isZero() ? null
         : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
+    AutoCloseable compactHashChecks = !cfg.compactHashCheck ? null
+        : corruption.scheduleCompactHashCheck(cfg.compactHashCheckTime, leading, alarms);
     List<BindableService> services = List.of(
-        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth),
+        new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth, member.readers()),
         maintenance,
         new ClusterService(members::list, headers,
             new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
@@ -253,6 +255,7 @@ public final class CairnServer implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(autoCompaction);
       closeQuietly(corruptChecks);
+      closeQuietly(compactHashChecks);
       maintenance.close();
       concurrency.close();
       leases.close();
@@ -266,7 +269,7 @@ public final class CairnServer implements AutoCloseable {
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance, auth, List.of(closeable(autoCompaction), closeable(corruptChecks)));
+        maintenance, auth, List.of(closeable(autoCompaction), closeable(corruptChecks), closeable(compactHashChecks)));
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */

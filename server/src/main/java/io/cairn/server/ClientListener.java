@@ -47,6 +47,16 @@ final class ClientListener implements AutoCloseable {
 
   /** TLS for https URLs (null when none is https). */
   private final SslContext tls;
+  /** KV's handlers run on the event loop; every other call on this pool. */
+  private final io.cairn.server.transport.CallExecutors callExecutors =
+      new io.cairn.server.transport.CallExecutors("cairn-grpc", ON_EVENT_LOOP);
+
+  /**
+   * Handlers that only validate, check and propose (reads go on to the read pool): they never block, so they run on
+   * the transport's event loop instead of paying a thread hand-off per request.
+   */
+  static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/Put",
+      "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact");
 
   ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
       Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
@@ -62,6 +72,7 @@ final class ClientListener implements AutoCloseable {
     List<URI> urls = cfg.listenClientUrls;
     // no credentials: the shared-port negotiator replaces grpc's plaintext one
     NettyServerBuilder b = NettyServerBuilder.forAddress(address(urls.get(0)));
+    b.directExecutor().callExecutor(callExecutors);
     for (URI u : urls.subList(1, urls.size())) {
       b.addListenAddress(address(u));
     }
@@ -143,5 +154,6 @@ final class ClientListener implements AutoCloseable {
     }
     loopback.shutdownNow();
     inProcess.shutdownNow();
+    callExecutors.close();
   }
 }

@@ -1,9 +1,12 @@
 package io.cairn.server;
 
-import ch.qos.logback.classic.Level;
 import io.cairn.server.config.FlagException;
 import io.cairn.server.config.FlagParser;
 import io.cairn.server.config.ServerConfig;
+import io.cairn.server.apply.SlowApplies;
+import io.cairn.server.logging.LogSettings;
+import io.cairn.server.logging.LogSetup;
+import io.cairn.server.logging.ZapLevel;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +24,7 @@ public final class Main {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("snapshot")) {
       // offline tools (etcdutl's snapshot status/restore): quiet logs, an exit code
-      setLogLevel("warn");
+      installQuietly(new LogSettings(java.util.List.of("stderr"), ZapLevel.WARN, false));
       System.exit(io.cairn.server.backup.SnapshotCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
           System.out, System.err));
       return;
@@ -56,7 +59,14 @@ public final class Main {
       System.exit(2);
       return;
     }
-    setLogLevel(cfg.logLevel);
+    try {
+      LogSetup.install(cfg.logs); // before anything of the member logs
+    } catch (FlagException e) {
+      System.err.println("cairn: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    SlowApplies.configure(cfg.warningApplyDuration);
     // Netty's buffer leak detector samples allocations on every request path; it is a debugging aid
     // (turn it on with -Dio.netty.leakDetection.level=simple), not something a server runs with
     if (System.getProperty("io.netty.leakDetection.level") == null) {
@@ -70,7 +80,7 @@ public final class Main {
     try {
       server = CairnServer.start(cfg);
     } catch (Exception e) {
-      log.error("cannot start: {}", e.getMessage(), e);
+      log.atError().addMarker(ZapLevel.FATAL_MARKER).setCause(e).log("cannot start");
       System.exit(1);
       return;
     }
@@ -86,13 +96,11 @@ public final class Main {
     }
   }
 
-  private static void setLogLevel(String level) {
-    Level l = switch (level) {
-      case "debug" -> Level.DEBUG;
-      case "warn" -> Level.WARN;
-      case "error", "panic", "fatal" -> Level.ERROR;
-      default -> Level.INFO;
-    };
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(l);
+  private static void installQuietly(LogSettings s) {
+    try {
+      LogSetup.install(s);
+    } catch (FlagException e) {
+      throw new IllegalStateException(e); // stderr always opens
+    }
   }
 }

@@ -21,7 +21,9 @@ final class ProcessExit implements MemberStop {
     if (exitCode == 0) {
       LOG.warn("stopping: {}", reason);
     } else {
-      LOG.error("fatal: {}; this member stops", reason, cause);
+      // zap's fatal level, as etcd's lg.Fatal: the last line before the process exits non-zero
+      LOG.atError().addMarker(io.cairn.server.logging.ZapLevel.FATAL_MARKER).setCause(cause)
+          .log("{}; this member stops", reason);
     }
     Thread halt = new Thread(() -> {
       try {

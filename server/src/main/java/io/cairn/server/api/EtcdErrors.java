@@ -133,6 +133,9 @@ public final class EtcdErrors {
     if (t instanceof TimeoutException) {
       return unavailable(TIMEOUT);
     }
+    if (t instanceof java.util.concurrent.RejectedExecutionException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException(); // a full queue
+    }
     if (t instanceof CancellationException) {
       return Status.CANCELLED.withDescription("etcdserver: request canceled").asRuntimeException();
     }

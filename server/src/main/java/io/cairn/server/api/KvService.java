@@ -31,13 +31,17 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final int maxRequestBytes;
   private final io.cairn.server.apply.Admission admission;
   private final AuthStore auth;
+  private final java.util.concurrent.Executor reads;
 
   /**
    * @param admission the quota check etcd makes on Put and Txn before proposing
    * @param auth the permission checks etcd makes before proposing or reading
+   * @param reads where serializable ranges and read-only txns read the store (may refuse with
+   *     RejectedExecutionException)
    */
   public KvService(MvccStore store, Proposer proposer, Headers headers, int maxTxnOps, int maxRequestBytes,
-      io.cairn.server.apply.Admission admission, AuthStore auth) {
+      io.cairn.server.apply.Admission admission, AuthStore auth, java.util.concurrent.Executor reads) {
+    this.reads = reads;
     this.admission = admission;
     this.auth = auth;
     this.store = store;
@@ -57,16 +61,33 @@ public final class KvService extends KVGrpc.KVImplBase {
       out.onError(EtcdErrors.toStatus(e));
       return;
     }
-    if (req.getSerializable()) {
-      serveRange(req, ai, out);
-    } else {
-      proposer.readBarrier().whenComplete((ok, err) -> {
-        if (err != null) {
-          out.onError(EtcdErrors.toStatus(err));
-        } else {
-          serveRange(req, ai, out);
-        }
-      });
+    afterBarrier(req.getSerializable(), out, () -> serveRange(req, ai, out));
+  }
+
+  /**
+   * Runs {@code read} on a reader thread: at once for a serializable read, else once the read barrier passed (the
+   * barrier completes on a reader). Never on the transport's event loop, where a large range would hold up every
+   * connection on it.
+   */
+  private void afterBarrier(boolean serializable, StreamObserver<?> out, Runnable read) {
+    if (serializable) {
+      onReadPool(out, read);
+      return;
+    }
+    proposer.readBarrier().whenComplete((ok, err) -> {
+      if (err != null) {
+        out.onError(EtcdErrors.toStatus(err));
+      } else {
+        read.run();
+      }
+    });
+  }
+
+  private void onReadPool(StreamObserver<?> out, Runnable read) {
+    try {
+      reads.execute(read);
+    } catch (java.util.concurrent.RejectedExecutionException full) {
+      out.onError(EtcdErrors.toStatus(full));
     }
   }
 
@@ -116,19 +137,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
     if (MvccStore.isReadOnlyTxn(req)) {
       // etcd serves a txn of only ranges like a range: after the read barrier unless every range is serializable
-      withCaller(out, ai -> {
-        if (allSerializable(req)) {
-          serveReadOnlyTxn(req, ai, out);
-        } else {
-          proposer.readBarrier().whenComplete((ok, err) -> {
-            if (err != null) {
-              out.onError(EtcdErrors.toStatus(err));
-            } else {
-              serveReadOnlyTxn(req, ai, out);
-            }
-          });
-        }
-      });
+      withCaller(out, ai -> afterBarrier(allSerializable(req), out, () -> serveReadOnlyTxn(req, ai, out)));
       return;
     }
     admitted(req, InternalRequest.newBuilder().setTxn(req).build(), out,

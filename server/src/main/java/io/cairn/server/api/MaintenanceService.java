@@ -143,9 +143,14 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   /** HashKV of this member's store, also what peers get for the corruption checks. */
   public HashKVResponse hashKvResponse(HashKVRequest req) {
-    StoreHash h = store.hashKv(req.getRevision());
+    // etcd 3.6 answers a revision it compacted to with the hash it took then (kept when the compaction hash check
+    // is on); else it hashes now
+    StoreHash h = req.getRevision() > 0
+        ? store.compactionHashes().at(req.getRevision()).orElseGet(() -> store.hashKv(req.getRevision()))
+        : store.hashKv(0);
     // etcd: header.revision = current revision; compact_revision = -1 if never compacted
-    return HashKVResponse.newBuilder().setHeader(headers.at(h.currentRevision())).setHash(h.hash())
+    long current = Math.max(h.currentRevision(), store.currentRevision());
+    return HashKVResponse.newBuilder().setHeader(headers.at(current)).setHash(h.hash())
         .setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision()).build();
   }
 

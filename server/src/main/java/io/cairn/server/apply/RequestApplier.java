@@ -58,14 +58,23 @@ public final class RequestApplier implements AutoCloseable {
     if (req.getRequestCase() == InternalRequest.RequestCase.ALARM) {
       return applyAlarm(req.getAlarm(), index); // alarms are never refused: a disarm must get through
     }
-    gate.beforeApply(req);
-    auth.check(req); // refused: a StatusRuntimeException, with nothing staged
-    boolean quotaAvailable = gate.quotaAvailable(req);
     long started = System.nanoTime();
-    Message resp = applyToStore(req, index);
-    KvOpCount.report(req, resp, System.nanoTime() - started, events);
-    gate.afterApply(req, quotaAvailable);
-    return resp;
+    Message resp = null;
+    RuntimeException failed = null;
+    try {
+      gate.beforeApply(req);
+      auth.check(req); // refused: a StatusRuntimeException, with nothing staged
+      boolean quotaAvailable = gate.quotaAvailable(req);
+      resp = applyToStore(req, index);
+      KvOpCount.report(req, resp, System.nanoTime() - started, events);
+      gate.afterApply(req, quotaAvailable);
+      return resp;
+    } catch (RuntimeException e) {
+      failed = e;
+      throw e;
+    } finally {
+      SlowApplies.check(started, req, resp, failed);
+    }
   }
 
   /** Applies an alarm change, logging (on every member, as etcd) when an alarm type turns on or off. */
@@ -74,10 +83,11 @@ public final class RequestApplier implements AutoCloseable {
     Message resp = batch.alarm(req, index);
     int after = store.alarms(req.getAlarm()).size();
     String from = Long.toHexString(req.getMemberID());
+    // etcd's words and fields: "alarm raised" / "alarm disarmed", with alarm and from
     if (req.getAlarm() != AlarmType.NONE && before == 0 && after > 0) {
-      LOG.warn("alarm raised (alarm {}, from {})", req.getAlarm(), from);
+      LOG.atWarn().addKeyValue("alarm", req.getAlarm().name()).addKeyValue("from", from).log("alarm raised");
     } else if (req.getAlarm() != AlarmType.NONE && before > 0 && after == 0) {
-      LOG.warn("alarm disarmed (alarm {}, from {})", req.getAlarm(), from);
+      LOG.atWarn().addKeyValue("alarm", req.getAlarm().name()).addKeyValue("from", from).log("alarm disarmed");
     }
     return resp;
   }

@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * an immutable published view. Stored in every Raft snapshot so it survives log compaction.
  */
 public final class Membership {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Membership.class);
   private volatile List<MemberRecord> view = List.of();
   private volatile Set<Long> removed = Set.of();
 
@@ -82,9 +83,19 @@ public final class Membership {
           boolean learner = c.getType() == io.cairn.proto.raftpb.ConfChangeType.ADD_LEARNER_NODE;
           MemberRecord base = known != null ? known : given != null ? given : MemberRecord.newBuilder().setId(id).build();
           m.put(id, base.toBuilder().setIsLearner(learner).build());
+          if (known == null) {
+            LOG.atInfo().addKeyValue("added-peer-id", MemberIds.hex(id))
+                .addKeyValue("added-peer-peer-urls", base.getPeerUrlsList()).addKeyValue("added-peer-is-learner", learner)
+                .log("added member");
+          } else if (known.getIsLearner() && !learner) {
+            LOG.atInfo().addKeyValue("promoted-member-id", MemberIds.hex(id)).log("promote member");
+          }
         }
         case REMOVE_NODE -> {
-          m.remove(id);
+          if (m.remove(id) != null) {
+            LOG.atInfo().addKeyValue("removed-remote-peer-id", MemberIds.hex(id))
+                .addKeyValue("removed-remote-peer-urls", known.getPeerUrlsList()).log("removed member");
+          }
           gone.add(id);
         }
         case UPDATE_NODE -> {
@@ -93,6 +104,10 @@ public final class Membership {
             MemberRecord.Builder b = known.toBuilder();
             if (given.getPeerUrlsCount() > 0) {
               b.clearPeerUrls().addAllPeerUrls(given.getPeerUrlsList());
+              if (!given.getPeerUrlsList().equals(known.getPeerUrlsList())) {
+                LOG.atInfo().addKeyValue("updated-remote-peer-id", MemberIds.hex(id))
+                    .addKeyValue("updated-remote-peer-urls", given.getPeerUrlsList()).log("updated member");
+              }
             }
             if (!given.getName().isEmpty()) {
               b.setName(given.getName()).clearClientUrls().addAllClientUrls(given.getClientUrlsList());

@@ -61,13 +61,20 @@ final class PeriodicCompactor {
       }
       // after the first full period, compact every period (at most an hour)
       baseInterval = Math.min(periodNanos, HOUR_NANOS);
-      LOG.info("starting auto periodic compaction (revision {}, compact-period {} ms)", rev, periodNanos / 1_000_000);
+      java.time.Duration period = java.time.Duration.ofNanos(periodNanos);
+      LOG.atInfo().addKeyValue("revision", rev).addKeyValue("compact-period", period)
+          .log("starting auto periodic compaction");
+      long started = System.nanoTime();
       if (target.compact(rev)) {
-        LOG.info("completed auto periodic compaction (revision {})", rev);
+        LOG.atInfo().addKeyValue("revision", rev).addKeyValue("compact-period", period)
+            .addKeyValue("took", java.time.Duration.ofNanos(System.nanoTime() - started))
+            .log("completed auto periodic compaction");
         lastRevision = rev;
         lastSuccess = nanoClock.getAsLong();
       } else {
-        LOG.warn("failed auto periodic compaction (revision {}, retry-interval {} ms)", rev, stepNanos() / 1_000_000);
+        LOG.atWarn().addKeyValue("revision", rev).addKeyValue("compact-period", period)
+            .addKeyValue("retry-interval", java.time.Duration.ofNanos(stepNanos()))
+            .log("failed auto periodic compaction");
       }
     } finally {
       record();

@@ -35,12 +35,17 @@ final class RevisionCompactor {
     if (rev <= 0 || rev == previous) {
       return;
     }
-    LOG.info("starting auto revision compaction (revision {}, revision-compaction-retention {})", rev, retention);
+    LOG.atInfo().addKeyValue("revision", rev).addKeyValue("revision-compaction-retention", retention)
+        .log("starting auto revision compaction");
+    long started = System.nanoTime();
     if (target.compact(rev)) {
       previous = rev;
-      LOG.info("completed auto revision compaction (revision {})", rev);
+      LOG.atInfo().addKeyValue("revision", rev).addKeyValue("revision-compaction-retention", retention)
+          .addKeyValue("took", java.time.Duration.ofNanos(System.nanoTime() - started))
+          .log("completed auto revision compaction");
     } else {
-      LOG.warn("failed auto revision compaction (revision {}, retry-interval 5m0s)", rev);
+      LOG.atWarn().addKeyValue("revision", rev).addKeyValue("revision-compaction-retention", retention)
+          .addKeyValue("retry-interval", "5m0s").log("failed auto revision compaction");
     }
   }
 }

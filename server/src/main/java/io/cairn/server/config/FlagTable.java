@@ -54,6 +54,8 @@ final class FlagTable {
       Flag.str("log-outputs", "default", "Specify 'stdout' or 'stderr' to skip journald logging even when running under systemd."),
       Flag.str("log-level", "info", "Configures log level. Only supports debug, info, warn, error, panic, or fatal."),
       Flag.str("log-format", "json", "Configures log format. Only supports json, console."),
+      Flag.str("warning-apply-duration", "100ms", "Time duration after which a warning is generated if request takes more time."),
+      Flag.str("experimental-warning-apply-duration", "", "Deprecated alias of --warning-apply-duration."),
       Flag.bool("enable-pprof", false, "Enable runtime profiling data via HTTP server."),
       Flag.str("metrics", "basic", "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics."),
       Flag.str("watch-progress-notify-interval", "10m", "Duration of periodic watch progress notifications."),
@@ -65,10 +67,10 @@ final class FlagTable {
       Flag.bool("experimental-initial-corrupt-check", false, "Enable to check data corruption before serving any client/peer traffic."),
       Flag.str("experimental-corrupt-check-time", "0s", "Duration of time between cluster corruption check passes. Deprecated in v3.6 and will be decommissioned in v3.7. Use --corrupt-check-time instead"),
       Flag.str("corrupt-check-time", "0s", "Duration of time between cluster corruption check passes."),
-      // etcd 3.6's compaction hash check (feature gate CompactHashCheck): not built yet, refused when set
-      Flag.unsupported("experimental-compact-hash-check-enabled", "false", true, "Enable leader to periodically check followers compaction hashes."),
-      Flag.unsupported("experimental-compact-hash-check-time", "1m0s", false, "Duration of time between leader checks followers compaction hashes."),
-      Flag.unsupported("compact-hash-check-time", "1m0s", false, "Duration of time between leader checks followers compaction hashes."),
+      // etcd 3.6's compaction hash check; also feature gate CompactHashCheck=true
+      Flag.bool("experimental-compact-hash-check-enabled", false, "Enable leader to periodically check followers compaction hashes."),
+      Flag.str("experimental-compact-hash-check-time", "1m0s", "Duration of time between leader checks followers compaction hashes."),
+      Flag.str("compact-hash-check-time", "1m0s", "Duration of time between leader checks followers compaction hashes."),
       Flag.bool("unsafe-no-fsync", false, "Disables fsync, unsafe, will cause data loss."),
       // not supported yet: accepted, refused when set
       Flag.unsupported("force-new-cluster", "false", true, "Force to create a new one member cluster."),

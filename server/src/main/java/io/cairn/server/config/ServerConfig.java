@@ -44,6 +44,10 @@ public final class ServerConfig {
   public final long autoCompactionRetentionValue;
   public final Duration watchProgressNotifyInterval;
   public final String logLevel;
+  /** --logger, --log-outputs, --log-level, --log-format, checked as etcd checks them. */
+  public final io.cairn.server.logging.LogSettings logs;
+  /** --warning-apply-duration (3.5: --experimental-warning-apply-duration, which wins when set). */
+  public final Duration warningApplyDuration;
   public final boolean unsafeNoFsync;
   public final int maxSnapshots;
   public final boolean preVote;
@@ -56,6 +60,10 @@ public final class ServerConfig {
   public final boolean leaseCheckpoint;
   /** {@code --experimental-initial-corrupt-check} or feature gate {@code InitialCorruptCheck=true}. */
   public final boolean initialCorruptCheck;
+  /** etcd 3.6's compaction hash check: {@code --experimental-compact-hash-check-enabled} or {@code CompactHashCheck=true}. */
+  public final boolean compactHashCheck;
+  /** {@code --compact-hash-check-time} (3.5: {@code --experimental-compact-hash-check-time}); default 1 minute. */
+  public final Duration compactHashCheckTime;
   /** {@code --corrupt-check-time} (3.5: {@code --experimental-corrupt-check-time}, which wins when set); 0: off. */
   public final Duration corruptCheckTime;
   /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file, --client-cert-allowed-hostname, --auto-tls. */
@@ -112,6 +120,11 @@ public final class ServerConfig {
     watchProgressNotifyInterval = GoDuration.parse("watch-progress-notify-interval",
         v.get("watch-progress-notify-interval"));
     logLevel = v.get("log-level");
+    logs = io.cairn.server.logging.LogSettings.parse(v.get("logger"), v.get("log-outputs"), logLevel,
+        v.get("log-format"));
+    String experimentalApply = v.get("experimental-warning-apply-duration");
+    warningApplyDuration = GoDuration.parse("warning-apply-duration", experimentalApply != null
+        && !experimentalApply.isEmpty() ? experimentalApply : v.get("warning-apply-duration"));
     unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
     maxSnapshots = (int) num("max-snapshots", v);
     preVote = Boolean.parseBoolean(v.get("pre-vote"));
@@ -123,8 +136,16 @@ public final class ServerConfig {
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
     initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))
         || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
-    if (featureGate(v.get("feature-gates"), "CompactHashCheck")) {
-      throw new FlagException("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
+    compactHashCheck = Boolean.parseBoolean(v.get("experimental-compact-hash-check-enabled"))
+        || featureGate(v.get("feature-gates"), "CompactHashCheck");
+    // the 3.5 spelling wins when it is set away from its default, as an explicitly set one does in etcd 3.6
+    String experimentalHashTime = v.get("experimental-compact-hash-check-time");
+    compactHashCheckTime = GoDuration.parse("compact-hash-check-time", GoDuration.parse(
+        "experimental-compact-hash-check-time", experimentalHashTime).equals(Duration.ofMinutes(1))
+            ? v.get("compact-hash-check-time") : experimentalHashTime);
+    if (compactHashCheck && (compactHashCheckTime.isZero() || compactHashCheckTime.isNegative())) {
+      throw new FlagException("--compact-hash-check-time must be >0 (set to " + v.get("compact-hash-check-time")
+          + ")");
     }
     Duration experimentalCheck = GoDuration.parse("experimental-corrupt-check-time",
         v.get("experimental-corrupt-check-time"));

@@ -122,19 +122,9 @@ public final class CorruptionCheck {
   /** Runs {@link #periodic} every {@code every} while {@code leading}, raising CORRUPT on a mismatch. */
   public AutoCloseable schedule(Duration every, java.util.function.BooleanSupplier leading, Alarms alarms,
       Supplier<CompletableFuture<Void>> readBarrier, Duration timeout) {
-    java.util.concurrent.ScheduledExecutorService thread =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "cairn-corrupt-check");
-          t.setDaemon(true);
-          return t;
-        });
     LOG.info("enabled corruption checking (local-member-id {}, interval {})", MemberIds.hex(self), every);
-    LongConsumer raise = id -> {
-      if (!alarms.isActive(AlarmType.CORRUPT, id)) { // etcd proposes it again on every pass; once is enough
-        alarms.raise(AlarmType.CORRUPT, id);
-      }
-    };
-    thread.scheduleWithFixedDelay(() -> {
+    LongConsumer raise = corruptAlarm(alarms);
+    return repeat("cairn-corrupt-check", every, () -> {
       if (!leading.getAsBoolean()) {
         return;
       }
@@ -148,7 +138,45 @@ public final class CorruptionCheck {
       } catch (Exception e) {
         LOG.warn("failed to check hash KV: {}", e.toString());
       }
-    }, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
+    });
+  }
+
+  /**
+   * Runs etcd 3.6's compaction hash check ({@link CompactHashCheck}) every {@code every} while {@code leading}; the
+   * store records a hash at each compaction from now on.
+   */
+  public AutoCloseable scheduleCompactHashCheck(Duration every, java.util.function.BooleanSupplier leading,
+      Alarms alarms) {
+    store.recordCompactionHashes();
+    LOG.info("enabled compaction hash check (local-member-id {}, interval {})", MemberIds.hex(self), every);
+    CompactHashCheck check = new CompactHashCheck(self, store.compactionHashes(), peers, corruptAlarm(alarms));
+    return repeat("cairn-compact-hash-check", every, () -> {
+      if (leading.getAsBoolean()) {
+        try {
+          check.pass();
+        } catch (RuntimeException e) {
+          LOG.warn("compaction hash check failed: {}", e.toString());
+        }
+      }
+    });
+  }
+
+  private static LongConsumer corruptAlarm(Alarms alarms) {
+    return id -> {
+      if (!alarms.isActive(AlarmType.CORRUPT, id)) { // etcd proposes it again on every pass; once is enough
+        alarms.raise(AlarmType.CORRUPT, id);
+      }
+    };
+  }
+
+  private static AutoCloseable repeat(String name, Duration every, Runnable pass) {
+    java.util.concurrent.ScheduledExecutorService thread =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+    thread.scheduleWithFixedDelay(pass, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
     return thread::shutdownNow;
   }
 }

@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PeerListener implements AutoCloseable {
   private final Server server;
+  /** Raft messages are posted to the raft thread from the event loop; snapshots and the rest use a pool. */
+  private final io.cairn.server.transport.CallExecutors callExecutors =
+      new io.cairn.server.transport.CallExecutors("cairn-peer-grpc", java.util.Set.of("cairn.serverpb.Peer/Send"));
 
   /** @param tls for https URLs; null when none is https */
   public PeerListener(List<URI> urls, BindableService service, io.grpc.ServerInterceptor check, SslContext tls) {
@@ -24,6 +27,7 @@ public final class PeerListener implements AutoCloseable {
     for (URI u : urls.subList(1, urls.size())) {
       b.addListenAddress(new InetSocketAddress(u.getHost(), u.getPort()));
     }
+    b.directExecutor().callExecutor(callExecutors);
     b.addService(io.grpc.ServerInterceptors.intercept(service, check)).maxInboundMessageSize(Integer.MAX_VALUE)
         .permitKeepAliveWithoutCalls(true).permitKeepAliveTime(1, TimeUnit.SECONDS);
     if (tls != null) {
@@ -44,5 +48,6 @@ public final class PeerListener implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    callExecutors.close();
   }
 }

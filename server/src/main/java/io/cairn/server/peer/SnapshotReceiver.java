@@ -35,6 +35,8 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
   private String currentFile;
   private OutputStream current;
   private boolean failed;
+  private long started;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotReceiver.class);
 
   private final java.util.function.LongPredicate removed;
 
@@ -58,6 +60,10 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
           return;
         }
         message = c.getMessage();
+        started = System.nanoTime();
+        LOG.atInfo().addKeyValue("remote-snapshot-sender-id", Long.toHexString(message.getFrom()))
+            .addKeyValue("incoming-snapshot-index", message.getSnapshot().getMetadata().getIndex())
+            .log("receiving database snapshot");
         Files.createDirectories(dir);
         return;
       }
@@ -68,6 +74,10 @@ final class SnapshotReceiver implements StreamObserver<SnapshotChunk> {
           return;
         }
         fsyncTree();
+        LOG.atInfo().addKeyValue("remote-snapshot-sender-id", Long.toHexString(message.getFrom()))
+            .addKeyValue("incoming-snapshot-index", message.getSnapshot().getMetadata().getIndex())
+            .addKeyValue("download-took", java.time.Duration.ofNanos(System.nanoTime() - started))
+            .log("received and saved database snapshot");
         installer.install(message, dir).whenComplete((ok, err) -> {
           if (err != null) {
             ack.onError(Status.INTERNAL.withDescription("installing the snapshot failed: " + err).asRuntimeException());

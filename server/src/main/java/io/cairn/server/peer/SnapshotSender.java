@@ -122,6 +122,9 @@ final class SnapshotSender implements Runnable {
       cancel();
       return false;
     }
+    long started = System.nanoTime();
+    LOG.atInfo().addKeyValue("snapshot-index", msgSnap.getSnapshot().getMetadata().getIndex())
+        .addKeyValue("remote-peer-id", Long.toHexString(peer)).log("sending database snapshot");
     stream.onNext(SnapshotChunk.newBuilder().setMessage(msgSnap).build());
     CRC32C crc = new CRC32C();
     long bytes = 0;
@@ -152,8 +155,10 @@ final class SnapshotSender implements Runnable {
     stream.onNext(SnapshotChunk.newBuilder().setLast(true).setCrc32C((int) crc.getValue()).build());
     stream.onCompleted();
     acked.get(10, TimeUnit.MINUTES);
-    LOG.info("sent a snapshot at index {} to {}: {} files, {} bytes", msgSnap.getSnapshot().getMetadata().getIndex(),
-        Long.toHexString(peer), files.size(), bytes);
+    LOG.atInfo().addKeyValue("snapshot-index", msgSnap.getSnapshot().getMetadata().getIndex())
+        .addKeyValue("remote-peer-id", Long.toHexString(peer)).addKeyValue("files", files.size())
+        .addKeyValue("bytes", bytes).addKeyValue("took", java.time.Duration.ofNanos(System.nanoTime() - started))
+        .log("sent database snapshot");
     return true;
   }
 

@@ -60,6 +60,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
    */
   private final Map<Long, SnapshotOffer> offers = new java.util.LinkedHashMap<>();
   private ConfState confState;
+  private final RaftTransitions transitions;
 
   private static final String LEADER_CHANGED = EtcdErrors.LEADER_CHANGED;
   private static final String TOO_MANY_REQUESTS = EtcdErrors.TOO_MANY_REQUESTS;
@@ -95,6 +96,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
   RaftLoop(long id, RawNode node, DurableLog log, ApplyLoop apply, RequestWaits waits, int readRetryTicks,
       MemberStop stop, Listener listener) {
     this.id = id;
+    this.transitions = new RaftTransitions(id);
     this.node = node;
     this.log = log;
     this.apply = apply;
@@ -333,6 +335,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
 
   private void handle(Ready rd) throws Exception {
     SoftState ss = rd.softState();
+    transitions.observe(ss, rd.hardState() != null ? rd.hardState().getTerm() : term);
     if (ss != null) {
       long newLeader = ss.leader();
       if (newLeader != leader) {

@@ -69,13 +69,8 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   private final SnapshotCoordinator snapshots;
   private final LeadershipControl leadership;
   private final MemberStop stop;
-  /** Where reads continue once their barrier is released, so they never run on the apply thread. */
-  private final java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-        Thread t = new Thread(r, "cairn-read");
-        t.setDaemon(true);
-        return t;
-      });
+  /** Where reads run: after their barrier is released (never on the apply thread), and serializable ones at once. */
+  private final io.cairn.server.transport.ReadPool readers = io.cairn.server.transport.ReadPool.forThisMachine();
   private volatile boolean closed;
   /** Set once this member must stop (a fatal error, or its own removal): it answers nothing more. */
   private volatile String stopping;
@@ -336,8 +331,24 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     return deadlines.track(f)
         .exceptionallyCompose(err -> CompletableFuture.<Void>failedFuture(
             err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err))
-        // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs here
-        .thenApplyAsync(x -> x, readers);
+        // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs on a reader
+        .thenCompose(x -> onReader());
+  }
+
+  /** Completes on a reader thread, or at once with RejectedExecutionException when too many reads wait. */
+  private CompletableFuture<Void> onReader() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      readers.execute(() -> f.complete(null));
+    } catch (java.util.concurrent.RejectedExecutionException full) {
+      f.completeExceptionally(full);
+    }
+    return f;
+  }
+
+  /** The reader threads, for reads that need no barrier (serializable ones). */
+  public java.util.concurrent.Executor readers() {
+    return readers;
   }
 
   @Override
@@ -451,7 +462,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     snapshots.close();
     raft.close();
     apply.close();
-    readers.shutdown();
+    readers.close();
     waits.failAll(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
     if (transport != null) {
       transport.close();

@@ -107,9 +107,11 @@ final class SnapshotCoordinator implements AutoCloseable {
       t.sync(membership.members(), memberId);
     }
     lastSnapshotIndex = Math.max(lastSnapshotIndex, index);
-    LOG.info("{} the snapshot at raft index {} from {}: store at raft index {}, revision {}",
-        replaced ? "installed" : "kept this member's newer store for", index, Long.toHexString(from),
-        store.consistentIndex(), store.currentRevision());
+    // etcd's "applied snapshot"; replaced=false: this member's store was already past the snapshot and was kept
+    LOG.atInfo().addKeyValue("incoming-leader-snapshot-index", index)
+        .addKeyValue("from", Long.toHexString(from)).addKeyValue("replaced-store", replaced)
+        .addKeyValue("consistent-index", store.consistentIndex()).addKeyValue("revision", store.currentRevision())
+        .log("applied snapshot");
   }
 
   /**

@@ -58,10 +58,15 @@ class OperationsFlagsTest {
   }
 
   @Test
-  void theCompactionHashCheckIsRefusedUntilItIsBuilt() {
-    assertThatThrownBy(() -> config("--feature-gates=CompactHashCheck=true"))
-        .hasMessage("--feature-gates=CompactHashCheck=true is not supported by cairn yet");
-    assertThatThrownBy(() -> config("--experimental-compact-hash-check-enabled"))
-        .hasMessage("--experimental-compact-hash-check-enabled is not supported by cairn yet");
+  void theCompactionHashCheckFlagsAreEtcds() throws Exception {
+    assertThat(config().compactHashCheck).isFalse();
+    assertThat(config().compactHashCheckTime).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config("--feature-gates=CompactHashCheck=true").compactHashCheck).isTrue();
+    assertThat(config("--experimental-compact-hash-check-enabled").compactHashCheck).isTrue();
+    assertThat(config("--compact-hash-check-time=5s").compactHashCheckTime).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config("--compact-hash-check-time=5s", "--experimental-compact-hash-check-time=7s")
+        .compactHashCheckTime).isEqualTo(Duration.ofSeconds(7));
+    assertThatThrownBy(() -> config("--experimental-compact-hash-check-enabled", "--compact-hash-check-time=0s"))
+        .hasMessage("--compact-hash-check-time must be >0 (set to 0s)");
   }
 }

@@ -53,7 +53,7 @@ class AlarmSnapshotTest {
     assertThat(members.get(0).logText() + members.get(1).logText()).contains("log compacted");
     lagging.startProcess();
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-        lagging.logText().contains("installed the snapshot at raft index"));
+        lagging.logText().contains("\"replaced-store\":true")); // the "applied snapshot" line of an install
     Etcdctl onLagging = new Etcdctl(lagging.endpoint());
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
         onLagging.run("alarm", "list").out().equals("memberID:4660 alarm:NOSPACE \n"));

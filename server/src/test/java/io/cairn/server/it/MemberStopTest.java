@@ -66,7 +66,7 @@ class MemberStopTest {
     Integer status = single.awaitExit(Duration.ofSeconds(30));
     assertThat(status).as("the member must exit once its disk is full:%n%s", single.logText()).isNotNull();
     assertThat(status).isNotZero();
-    assertThat(single.logText()).contains("fatal:");
+    assertThat(single.logText()).contains("\"level\":\"fatal\"");
   }
 
   @Test

@@ -209,15 +209,14 @@ final class KvDatabase implements AutoCloseable, RowSource {
     }
   }
 
-  /** Rewrites every column family's files, dropping space freed by deletes and compaction. */
-  void compactAll() {
-    try {
-      for (ColumnFamilyHandle cf : all) {
-        db.compactRange(cf);
-      }
-    } catch (RocksDBException e) {
-      throw new IllegalStateException("mvcc: defragment failed: " + e.getMessage(), e);
-    }
+  /** Every column family, in a fixed order. */
+  List<ColumnFamilyHandle> families() {
+    return all;
+  }
+
+  /** A full manual compaction of one column family (see {@link Defragmenter}). */
+  void compactFamily(ColumnFamilyHandle cf, org.rocksdb.CompactRangeOptions o) throws RocksDBException {
+    db.compactRange(cf, null, null, o);
   }
 
   @Override

@@ -73,6 +73,11 @@ public final class MvccStore implements AutoCloseable {
   private final AtomicLong consistentIndex;
   /** Readers and the writer share the read side; only close() takes the write side (native handles go away). */
   private final ReentrantReadWriteLock closeGuard = new ReentrantReadWriteLock();
+  /** The hashes taken at the last compactions, when {@link #recordCompactionHashes} is on. */
+  private final CompactionHashes compactionHashes = new CompactionHashes();
+  private volatile boolean recordCompactionHashes;
+  /** Runs Defragment; cancelled when the store closes or is replaced. */
+  final Defragmenter defragmenter = new Defragmenter();
   private final Object writeLock = new Object();
   private volatile boolean closed;
 
@@ -402,9 +407,19 @@ public final class MvccStore implements AutoCloseable {
         } catch (RocksDBException e) {
           throw KvDatabase.failure("record compaction", e);
         }
+        long previous = compactRev.get();
         compactRev.set(c); // before any deletion: see checkNotCompactedMeanwhile
         if (advance) this.consistentIndex.set(consistentIndex);
         try {
+          if (recordCompactionHashes) {
+            org.rocksdb.Snapshot snap = db.snapshot(); // holds what the compaction removes, for the hash
+            try {
+              compactor.scheduleHash(snap, c, previous, compactionHashes::add);
+            } catch (RejectedExecutionException closing) {
+              db.releaseSnapshot(snap);
+              throw closing;
+            }
+          }
           return new Scheduled(resp, compactor.schedule(c)); // queued under the write lock: jobs run in order
         } catch (RejectedExecutionException closing) {
           return new Scheduled(resp, null); // recorded; resumes on the next open
@@ -489,8 +504,7 @@ public final class MvccStore implements AutoCloseable {
       deleteTree(prepared);
       return false;
     }
-    Lock lock = closeGuard.writeLock();
-    lock.lock();
+    Lock lock = exclusive();
     try {
       if (closed) throw new MvccException(MvccException.Code.FAILED_PRECONDITION, "mvcc: store is closed");
       Path dir = db.dir();
@@ -577,6 +591,19 @@ public final class MvccStore implements AutoCloseable {
     return guarded(() -> KvHasher.hash(db, currentRev, compactRev, revision, false));
   }
 
+  /**
+   * From now on, every compaction first hashes the history it removes (etcd 3.6's CompactHashCheck): a full read of
+   * the store on the compactor's thread, so it is done only where the check is enabled.
+   */
+  public void recordCompactionHashes() {
+    recordCompactionHashes = true;
+  }
+
+  /** The hashes taken at the last compactions (empty unless {@link #recordCompactionHashes}). */
+  public CompactionHashes compactionHashes() {
+    return compactionHashes;
+  }
+
   /** Maintenance.Hash: the whole store at the current revision; see {@link KvHasher#hashAll}. */
   public StoreHash hash() {
     return guarded(() -> KvHasher.hash(db, currentRev, compactRev, 0, true));
@@ -614,13 +641,31 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
-  /** etcd's Defragment: reclaims the space that deletes and compaction freed. */
+  /** etcd's Defragment: reclaims the space that deletes and compaction freed, while clients go on being served. */
   public void defragment() {
     guarded(() -> {
       io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.defragBeforeCompact);
-      db.compactAll();
+      defragmenter.run(db);
       return null;
     });
+  }
+
+  /**
+   * Takes the close guard's exclusive side. A defragment holds the shared side for as long as RocksDB compacts, so it
+   * is cancelled (again, should one start meanwhile) until the guard is ours: a swap or close never waits for it.
+   */
+  private Lock exclusive() {
+    Lock lock = closeGuard.writeLock();
+    defragmenter.cancel();
+    try {
+      while (!lock.tryLock(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        defragmenter.cancel();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lock.lock();
+    }
+    return lock;
   }
 
   <T> T guarded(Supplier<T> action) {
@@ -650,8 +695,7 @@ public final class MvccStore implements AutoCloseable {
     if (closed) return;
     closed = true;
     compactor.close(); // stops between batches; an unfinished compaction resumes on the next open
-    Lock lock = closeGuard.writeLock();
-    lock.lock();
+    Lock lock = exclusive();
     try {
       db.close();
     } finally {
