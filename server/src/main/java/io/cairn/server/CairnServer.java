@@ -132,7 +132,7 @@ public final class CairnServer implements AutoCloseable {
     ClusterMembers members = new ClusterMembers(self);
     // etcd runs the initial corruption check only on a member that had data before this start
     boolean initialized = io.cairn.storage.wal.Wal.exists(memberDir.resolve("wal"));
-    ServerMetrics[] metricsRef = new ServerMetrics[1];
+    ServerMetrics metrics = new ServerMetrics(); // the member reports its events here from its first step
     RaftMember member;
     try {
       member = new RaftMember(identity.memberId(), identity.clusterId(),
@@ -142,11 +142,7 @@ public final class CairnServer implements AutoCloseable {
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
               cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
           scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
-          nanos -> {
-            if (metricsRef[0] != null) {
-              metricsRef[0].walFsync(nanos);
-            }
-          }, ProcessExit.INSTANCE, alarmGate, new AuthApplier(auth, store), clock);
+          metrics, ProcessExit.INSTANCE, alarmGate, new AuthApplier(auth, store), clock);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       auth.close();
@@ -212,7 +208,12 @@ public final class CairnServer implements AutoCloseable {
     // a crash are removed at the next start
     Path snapDir = memberDir.resolve("snap");
     MaintenanceService maintenance = new MaintenanceService(store, member, headers, cfg.quotaBackendBytes,
-        member::moveLeader, () -> store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime())), alarms);
+        member::moveLeader, () -> {
+          long started = System.nanoTime();
+          Path checkpoint = store.checkpoint(snapDir.resolve("send-backup-" + System.nanoTime()));
+          metrics.backendSnapshot(System.nanoTime() - started);
+          return checkpoint;
+        }, alarms);
     peerService.onHashKv(maintenance::hashKvResponse);
     java.util.function.BooleanSupplier leading = () -> member.leaderId() == identity.memberId();
     AutoCompaction autoCompaction = AutoCompaction.start(cfg.autoCompactionMode, cfg.autoCompactionRetentionValue,
@@ -232,9 +233,10 @@ public final class CairnServer implements AutoCloseable {
         new AuthService(auth, proposer, headers),
         () -> ServerInterceptors.intercept(concurrency.lock(), new RecipeGate(auth)),
         () -> ServerInterceptors.intercept(concurrency.election(), new RecipeGate(auth)));
-    ServerMetrics metrics = new ServerMetrics(member, store,
-        cfg.quotaBackendBytes == 0 ? Quota.DEFAULT_BYTES : cfg.quotaBackendBytes, member::pendingProposals);
-    metricsRef[0] = metrics;
+    metrics.bind(member, store, cfg.quotaBackendBytes == 0 ? Quota.DEFAULT_BYTES : cfg.quotaBackendBytes,
+        member::pendingProposals, Versions.ETCD_SERVER, Versions.ETCD_CLUSTER.replaceFirst("\\.\\d+$", ""));
+    peerService.reportTo(metrics);
+    new io.cairn.server.peer.PeerProber(member.transport()::channels, metrics, scheduler); // ends with the scheduler
     member.onLeaderChange(() -> {
       metrics.leaderChanged();
       leases.leaderChanged();
@@ -246,7 +248,7 @@ public final class CairnServer implements AutoCloseable {
         // the last one runs first: the root-only check comes after etcd's own interceptors (learner, hasleader),
         // as etcd's service-level check does, and inside the one that puts the credentials in the call's Context
         List.of(new AdminGate(auth), new LearnerInterceptor(member::isLearner), new HasLeaderInterceptor(member),
-            new GrpcMetricsInterceptor(metrics.registry()), new AuthInterceptor(), new ClientIdentity()),
+            new GrpcMetricsInterceptor(metrics.registry(), metrics::rangeServed, cfg.extensiveMetrics), new AuthInterceptor(), new ClientIdentity()),
         ch -> new JsonGateway(ch, gatewayOptions, endpoints), tls.clientPort());
     try {
       listener.start();

@@ -45,7 +45,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdErrors.toStatus(err));
         return;
       }
-      out.onNext(MemberListResponse.newBuilder().setHeader(headers.current()).addAllMembers(protoMembers()).build());
+      out.onNext(MemberListResponse.newBuilder().setHeader(headers.withoutRevision()).addAllMembers(protoMembers()).build());
       out.onCompleted();
     });
   }
@@ -57,7 +57,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdErrors.toStatus(err));
         return;
       }
-      out.onNext(MemberAddResponse.newBuilder().setHeader(headers.current()).setMember(added)
+      out.onNext(MemberAddResponse.newBuilder().setHeader(headers.withoutRevision()).setMember(added)
           .addAllMembers(protoMembers()).build());
       out.onCompleted();
     });
@@ -70,7 +70,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdErrors.toStatus(err));
         return;
       }
-      out.onNext(MemberRemoveResponse.newBuilder().setHeader(headers.current()).addAllMembers(protoMembers()).build());
+      out.onNext(MemberRemoveResponse.newBuilder().setHeader(headers.withoutRevision()).addAllMembers(protoMembers()).build());
       out.onCompleted();
     });
   }
@@ -82,7 +82,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdErrors.toStatus(err));
         return;
       }
-      out.onNext(MemberUpdateResponse.newBuilder().setHeader(headers.current()).addAllMembers(protoMembers()).build());
+      out.onNext(MemberUpdateResponse.newBuilder().setHeader(headers.withoutRevision()).addAllMembers(protoMembers()).build());
       out.onCompleted();
     });
   }
@@ -94,7 +94,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdErrors.toStatus(err));
         return;
       }
-      out.onNext(MemberPromoteResponse.newBuilder().setHeader(headers.current()).addAllMembers(protoMembers()).build());
+      out.onNext(MemberPromoteResponse.newBuilder().setHeader(headers.withoutRevision()).addAllMembers(protoMembers()).build());
       out.onCompleted();
     });
   }

@@ -23,6 +23,18 @@ public final class Headers {
         .build();
   }
 
+  /**
+   * The Cluster service's header: etcd's carries no revision (membership is not in the key space), so
+   * {@code member list -w fields} prints "Revision" : 0 and the gateway's JSON has no revision.
+   */
+  public ResponseHeader withoutRevision() {
+    return ResponseHeader.newBuilder()
+        .setClusterId(member.clusterId())
+        .setMemberId(member.memberId())
+        .setRaftTerm(member.raftTerm())
+        .build();
+  }
+
   /** A header at the store's current revision, for RPCs that do not produce one. */
   public ResponseHeader current() {
     return at(store.currentRevision());

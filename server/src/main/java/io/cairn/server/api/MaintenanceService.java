@@ -122,7 +122,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
       if (err != null) {
         out.onError(EtcdErrors.toStatus(err));
       } else {
-        out.onNext(MoveLeaderResponse.newBuilder().setHeader(headers.current()).build());
+        out.onNext(MoveLeaderResponse.getDefaultInstance()); // etcd's carries no header at all
         out.onCompleted();
       }
     });

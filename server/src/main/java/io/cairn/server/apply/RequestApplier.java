@@ -28,16 +28,22 @@ public final class RequestApplier implements AutoCloseable {
   private final StoreBatch batch;
   private final ApplyGate gate;
   private final ApplyAuth auth;
+  private final io.cairn.server.metrics.MemberEvents events;
 
   public RequestApplier(MvccStore store) {
     this(store, ApplyGate.OPEN, ApplyAuth.NONE);
+  }
+
+  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth) {
+    this(store, gate, auth, io.cairn.server.metrics.MemberEvents.NONE);
   }
 
   /**
    * @param gate refuses requests while an alarm is active and checks the quota (etcd's alarm appliers)
    * @param auth checks and applies auth (etcd's auth applier)
    */
-  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth) {
+  public RequestApplier(MvccStore store, ApplyGate gate, ApplyAuth auth, io.cairn.server.metrics.MemberEvents events) {
+    this.events = events;
     this.store = store;
     this.batch = store.newBatch();
     this.gate = gate;
@@ -60,6 +66,7 @@ public final class RequestApplier implements AutoCloseable {
       auth.check(req); // refused: a StatusRuntimeException, with nothing staged
       boolean quotaAvailable = gate.quotaAvailable(req);
       resp = applyToStore(req, index);
+      KvOpCount.report(req, resp, System.nanoTime() - started, events);
       gate.afterApply(req, quotaAvailable);
       return resp;
     } catch (RuntimeException e) {
@@ -130,7 +137,12 @@ public final class RequestApplier implements AutoCloseable {
 
   /** Writes everything staged as one RocksDB batch. */
   public void commit() {
+    boolean writes = batch.size() > 0; // the apply loop also commits with nothing staged: not a backend commit
+    long started = System.nanoTime();
     batch.commit();
+    if (writes) {
+      events.backendCommit(System.nanoTime() - started);
+    }
   }
 
   @Override

@@ -54,6 +54,8 @@ public final class ServerConfig {
   public final boolean strictReconfigCheck;
   public final String cors;
   public final String hostWhitelist;
+  /** {@code --metrics extensive} adds grpc_server_handling_seconds, as in etcd. */
+  public final boolean extensiveMetrics;
   /** Lease checkpointing: {@code --experimental-enable-lease-checkpoint} or feature gate {@code LeaseCheckpoint=true}. */
   public final boolean leaseCheckpoint;
   /** {@code --experimental-initial-corrupt-check} or feature gate {@code InitialCorruptCheck=true}. */
@@ -129,6 +131,7 @@ public final class ServerConfig {
     strictReconfigCheck = Boolean.parseBoolean(v.get("strict-reconfig-check"));
     cors = v.get("cors");
     hostWhitelist = v.get("host-whitelist");
+    extensiveMetrics = "extensive".equals(v.get("metrics"));
     leaseCheckpoint = Boolean.parseBoolean(v.get("experimental-enable-lease-checkpoint"))
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
     initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))

@@ -20,8 +20,34 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, MethodCounters> counters = new ConcurrentHashMap<>();
 
+  private final Counter sentBytes;
+  private final Counter receivedBytes;
+  private final Runnable rangeServed;
+
+  /** --metrics extensive: each call is timed too. */
+  private final boolean handlingHistogram;
+
   public GrpcMetricsInterceptor(MeterRegistry registry) {
+    this(registry, () -> { }, false);
+  }
+
+  /**
+   * @param rangeServed told of each Range answered OK (etcd's mvcc counts the read)
+   * @param handlingHistogram whether to time each call too (etcd's --metrics extensive)
+   */
+  public GrpcMetricsInterceptor(MeterRegistry registry, Runnable rangeServed, boolean handlingHistogram) {
     this.registry = registry;
+    this.handlingHistogram = handlingHistogram;
+    this.rangeServed = rangeServed;
+    sentBytes = Counter.builder("etcd_network_client_grpc_sent_bytes")
+        .description("The total number of bytes sent to grpc clients.").register(registry);
+    receivedBytes = Counter.builder("etcd_network_client_grpc_received_bytes")
+        .description("The total number of bytes received from grpc clients.").register(registry);
+  }
+
+  /** etcd counts the messages' encoded sizes, as here. */
+  private static int size(Object message) {
+    return message instanceof com.google.protobuf.MessageLite m ? m.getSerializedSize() : 0;
   }
 
   /** One method's started counter and its handled counters by status code, created on first use. */
@@ -30,6 +56,8 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     final String service;
     final String method;
     final Counter started;
+    final boolean range;
+    final io.micrometer.core.instrument.Timer handling;
     final AtomicReferenceArray<Counter> handled = new AtomicReferenceArray<>(Status.Code.values().length);
 
     MethodCounters(MethodDescriptor<?, ?> m) {
@@ -41,6 +69,15 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       };
       service = m.getServiceName();
       method = m.getBareMethodName();
+      range = "etcdserverpb.KV".equals(service) && "Range".equals(method);
+      // go-grpc-prometheus' default buckets (Prometheus' DefBuckets)
+      handling = !handlingHistogram ? null : io.micrometer.core.instrument.Timer.builder("grpc_server_handling")
+          .tag("grpc_type", type).tag("grpc_service", service).tag("grpc_method", method)
+          .description("Histogram of response latency (seconds) of gRPC that had been application-level handled by "
+              + "the server.")
+          .serviceLevelObjectives(java.util.stream.DoubleStream.of(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
+              .mapToObj(s -> java.time.Duration.ofNanos((long) (s * 1e9))).toArray(java.time.Duration[]::new))
+          .register(registry);
       started = Counter.builder("grpc_server_started").tag("grpc_type", type).tag("grpc_service", service)
           .tag("grpc_method", method).description("Total number of RPCs started on the server.").register(registry);
     }
@@ -64,18 +101,37 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     MethodDescriptor<Q, R> m = call.getMethodDescriptor();
     MethodCounters mc = counters.computeIfAbsent(m.getFullMethodName(), k -> new MethodCounters(m));
     mc.started.increment();
+    long startedAt = System.nanoTime();
     // counted once: at close, or as Canceled when the client goes away first (go-grpc-prometheus does so)
     java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
     ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
+      public void sendMessage(R message) {
+        sentBytes.increment(size(message));
+        super.sendMessage(message);
+      }
+
+      @Override
       public void close(Status status, Metadata trailers) {
         if (handled.compareAndSet(false, true)) {
           mc.handled(status.getCode()).increment();
+          if (mc.handling != null) {
+            mc.handling.record(System.nanoTime() - startedAt, java.util.concurrent.TimeUnit.NANOSECONDS);
+          }
+          if (mc.range && status.isOk()) {
+            rangeServed.run();
+          }
         }
         super.close(status, trailers);
       }
     }, headers);
     return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onMessage(Q message) {
+        receivedBytes.increment(size(message));
+        super.onMessage(message);
+      }
+
       @Override
       public void onCancel() {
         if (handled.compareAndSet(false, true)) {

@@ -32,10 +32,12 @@ final class PeerLink implements AutoCloseable {
   private volatile boolean broken = true;
 
   private final Runnable removedFromCluster;
+  private final io.cairn.server.metrics.MemberEvents events;
 
   /** @param removedFromCluster told when the peer refuses this member's traffic because the cluster removed it */
   PeerLink(long peerId, URI url, PeerChannels channels, LongConsumer unreachable, long clusterId,
-      Runnable removedFromCluster) {
+      Runnable removedFromCluster, io.cairn.server.metrics.MemberEvents events) {
+    this.events = events;
     this.removedFromCluster = removedFromCluster;
     this.peerId = peerId;
     this.url = url;
@@ -60,6 +62,10 @@ final class PeerLink implements AutoCloseable {
       return; // a fault campaign's partition: lost on the wire
     }
     if (!queue.offer(m)) {
+      events.peerSendFailed(peerId);
+      if (m.getType() == io.cairn.proto.raftpb.MessageType.MSG_HEARTBEAT) {
+        events.heartbeatSendFailed();
+      }
       unreachable.accept(peerId);
     }
   }
@@ -89,6 +95,7 @@ final class PeerLink implements AutoCloseable {
             Thread.sleep(delay); // a fault campaign's slow link
           }
           stream.onNext(m);
+          events.peerSent(peerId, m.getSerializedSize());
         }
       } catch (InterruptedException e) {
         return;
@@ -101,6 +108,7 @@ final class PeerLink implements AutoCloseable {
         // already closed
       }
       if (running) {
+        events.peerSendFailed(peerId);
         unreachable.accept(peerId);
         queue.clear(); // raft re-sends what matters once the peer is reachable again
         try {

@@ -22,6 +22,13 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   private volatile java.util.function.Function<io.cairn.proto.etcdserverpb.HashKVRequest,
       io.cairn.proto.etcdserverpb.HashKVResponse> hashKv;
 
+  private volatile io.cairn.server.metrics.MemberEvents events = io.cairn.server.metrics.MemberEvents.NONE;
+
+  /** Reports the bytes read from each peer's stream to {@code sink}. */
+  public void reportTo(io.cairn.server.metrics.MemberEvents sink) {
+    events = sink;
+  }
+
   /** Answers peers' HashKV requests (the corruption checks) with {@code hasher}. */
   public void onHashKv(java.util.function.Function<io.cairn.proto.etcdserverpb.HashKVRequest,
       io.cairn.proto.etcdserverpb.HashKVResponse> hasher) {
@@ -83,6 +90,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
         if (PeerFaults.dropFrom(m.getFrom())) {
           return; // a fault campaign's partition
         }
+        events.peerReceived(m.getFrom(), m.getSerializedSize());
         toRaft.accept(m);
       }
 

@@ -23,6 +23,7 @@ public final class PeerTransport implements AutoCloseable {
   private final Map<Long, SnapshotSender> sendingSnapshot = new java.util.concurrent.ConcurrentHashMap<>();
   private final Runnable removedFromCluster;
   private final PeerChannels channels;
+  private final io.cairn.server.metrics.MemberEvents events;
 
   /**
    * @param peers the other members' ids and peer URLs
@@ -32,12 +33,14 @@ public final class PeerTransport implements AutoCloseable {
    * @param snapshotOutcome told whether a snapshot was installed (Raft's ReportSnapshot)
    */
   public PeerTransport(long clusterId, Map<Long, URI> peers, PeerChannels channels, LongConsumer unreachable,
-      SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome, Runnable removedFromCluster) {
+      SnapshotSender.Checkpointer checkpointer, SnapshotSender.Outcome snapshotOutcome, Runnable removedFromCluster,
+      io.cairn.server.metrics.MemberEvents events) {
+    this.events = events;
     this.clusterId = clusterId;
     this.channels = channels;
     this.unreachable = unreachable;
     this.removedFromCluster = removedFromCluster;
-    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, channels, unreachable, clusterId, removedFromCluster)));
+    peers.forEach((id, url) -> links.put(id, new PeerLink(id, url, channels, unreachable, clusterId, removedFromCluster, events)));
     this.checkpointer = checkpointer;
     this.snapshotOutcome = snapshotOutcome;
   }
@@ -84,7 +87,7 @@ public final class PeerTransport implements AutoCloseable {
         if (cur != null) {
           closeLater(cur);
         }
-        links.put(r.getId(), new PeerLink(r.getId(), url, channels, unreachable, clusterId, removedFromCluster));
+        links.put(r.getId(), new PeerLink(r.getId(), url, channels, unreachable, clusterId, removedFromCluster, events));
       }
     }
     for (Long id : new java.util.ArrayList<>(links.keySet())) {
@@ -108,6 +111,13 @@ public final class PeerTransport implements AutoCloseable {
 
   public boolean knows(long peerId) {
     return links.containsKey(peerId);
+  }
+
+  /** The channel to each peer, by id (for the round-trip probes). */
+  public Map<Long, io.grpc.ManagedChannel> channels() {
+    Map<Long, io.grpc.ManagedChannel> out = new HashMap<>();
+    links.forEach((id, link) -> out.put(id, link.channel()));
+    return out;
   }
 
   /** Asks a peer for its name and client URLs; null if it does not answer quickly. */

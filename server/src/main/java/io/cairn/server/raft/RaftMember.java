@@ -26,7 +26,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +76,14 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   private volatile String stopping;
   private volatile Runnable onApplied = () -> { };
   private volatile Runnable onLeaderChange = () -> { };
+  private final io.cairn.server.metrics.MemberEvents events;
 
   public RaftMember(long memberId, long clusterId, List<MemberRecord> initialMembers, Map<Long, URI> peers,
       io.cairn.server.peer.PeerChannels peerChannels, Path memberDir, MvccStore store, Settings settings, ScheduledExecutorService scheduler, RandomSource random,
-      LongConsumer walFsyncNanos, MemberStop stop, io.cairn.server.apply.ApplyGate gate,
+      io.cairn.server.metrics.MemberEvents events, MemberStop stop, io.cairn.server.apply.ApplyGate gate,
       io.cairn.server.apply.ApplyAuth auth, io.cairn.server.loop.Clock clock) throws IOException {
     this.memberId = memberId;
+    this.events = events;
     this.clusterId = clusterId;
     this.store = store;
     this.settings = settings;
@@ -102,7 +103,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
           + " but the WAL in " + memberDir.resolve("wal") + " is missing: refusing to start");
     }
     this.log = DurableLog.open(memberDir.resolve("wal"), memberDir.resolve("snap"), settings.maxSnapshots(),
-        metadata, initialMembers, walFsyncNanos, settings.catchUpEntries());
+        metadata, initialMembers, events::walFsync, settings.catchUpEntries());
     try {
       StoreRecovery.recover(store, log, memberDir);
     } catch (IOException | RuntimeException e) {
@@ -127,7 +128,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         .applied(snapIndex).preVote(settings.preVote()).checkQuorum(true).random(random).build();
     RawNode node = new RawNode(config, log.memory);
     RaftLoop[] raftRef = new RaftLoop[1];
-    this.apply = new ApplyLoop(new RequestApplier(store, gate, auth), waits, snapIndex, r -> raftRef[0].post(r),
+    this.apply = new ApplyLoop(new RequestApplier(store, gate, auth, events), waits, snapIndex, r -> raftRef[0].post(r),
         this::applyConfChange, this.stop);
     // etcd re-sends an unanswered ReadIndex after 500 ms
     int readRetryTicks = (int) Math.max(1, 500 / settings.heartbeatMs());
@@ -139,8 +140,12 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     apply.onApplied(this::afterApply);
     apply.onMemberAttributes(membership::applyAttributes);
     apply.onSnapshot(snapshots::install);
-    this.transport = new PeerTransport(clusterId, peers, peerChannels, raft::reportUnreachable, snapshots::checkpointToSend,
-        raft::reportSnapshot, this::removedByPeer);
+    this.transport = new PeerTransport(clusterId, peers, peerChannels, raft::reportUnreachable, () -> {
+          long started = System.nanoTime();
+          Path checkpoint = snapshots.checkpointToSend();
+          events.backendSnapshot(System.nanoTime() - started);
+          return checkpoint;
+        }, raft::reportSnapshot, this::removedByPeer, events);
     snapshots.attach(transport);
     raft.onSnapshotNeeded(() -> apply.post(snapshots::snapshotNow));
     apply.start();
@@ -303,6 +308,10 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         .exceptionallyCompose(err -> {
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
               ? err.getCause() : err;
+          if (cause instanceof TimeoutException || io.grpc.Status.fromThrowable(cause).getCode()
+              == io.grpc.Status.Code.UNAVAILABLE) {
+            events.proposalFailed(); // timed out, dropped, the leader changed, stopping: not a refusal by the store
+          }
           if (cause instanceof TimeoutException) {
             // etcd tells a timeout that spanned a leader change apart from a plain one
             cause = EtcdErrors.unavailable(raft.leaderChanges != changesAtStart

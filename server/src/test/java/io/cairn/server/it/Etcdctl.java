@@ -35,6 +35,15 @@ final class Etcdctl {
   }
 
   Result runWithInput(String stdin, String... args) {
+    return run(stdin, 30, args);
+  }
+
+  /** For the long commands (check perf runs a minute): bounded by {@code timeoutSeconds}. */
+  Result runFor(long timeoutSeconds, String... args) {
+    return run(null, timeoutSeconds, args);
+  }
+
+  private Result run(String stdin, long timeoutSeconds, String... args) {
     List<String> cmd = new ArrayList<>(List.of(BIN, "--endpoints=" + endpoint, "--dial-timeout=5s", "--command-timeout=10s"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -48,7 +57,7 @@ final class Etcdctl {
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
       }
       p.getOutputStream().close();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new AssertionError("etcdctl timed out: " + cmd);
       }

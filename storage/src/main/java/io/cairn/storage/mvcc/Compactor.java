@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,10 +108,7 @@ final class Compactor implements AutoCloseable {
           }
           more = it.isValid() && Arrays.compareUnsigned(it.key(), stop) < 0;
         }
-        // one kv iterator per chunk, created after the previous chunk's deletions were written
-        try (RocksIterator it = db.newIterator(db.kv)) {
-          for (ByteString key : keys) compactKey(it, key, c, out);
-        }
+        for (ByteString key : keys) compactKey(key, c, out);
         out.flush();
         io.cairn.storage.failpoint.Failpoints.hit(io.cairn.storage.failpoint.Failpoints.Point.compactBetweenBatches);
         if (!more || last == null) break;
@@ -131,14 +130,23 @@ final class Compactor implements AutoCloseable {
         .addKeyValue("versions-removed", deleted).log("finished scheduled compaction");
   }
 
-  /** Deletes what compaction to {@code c} drops for one key; the kept tombstone goes last. */
-  private void compactKey(RocksIterator it, ByteString key, long c, Batcher out) {
+  /**
+   * Deletes what compaction to {@code c} drops for one key; the kept tombstone goes last. The iterator is bounded to
+   * the key's own versions: a key already compacted away (a key often appears twice, by its put and its delete) would
+   * otherwise send the seek across every RocksDB tombstone up to the next live key, which made compacting a deleted
+   * prefix quadratic (minutes for 10,000 keys).
+   */
+  private void compactKey(ByteString key, long c, Batcher out) {
     byte[] prefix = KeyCodec.prefix(key);
-    it.seek(KeyCodec.seekAtOrBelow(prefix, c));
-    if (!it.isValid() || !KeyCodec.hasPrefix(it.key(), prefix)) return; // already compacted away
-    byte[] kept = it.key();
-    for (it.next(); it.isValid() && KeyCodec.hasPrefix(it.key(), prefix); it.next()) out.delete(it.key());
-    if (KeyCodec.isTombstone(kept)) out.delete(kept);
+    try (Slice bound = new Slice(KeyCodec.pastAllVersions(prefix));
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(bound);
+        RocksIterator it = db.newIterator(db.kv, ro)) {
+      it.seek(KeyCodec.seekAtOrBelow(prefix, c));
+      if (!it.isValid() || !KeyCodec.hasPrefix(it.key(), prefix)) return; // already compacted away
+      byte[] kept = it.key();
+      for (it.next(); it.isValid() && KeyCodec.hasPrefix(it.key(), prefix); it.next()) out.delete(it.key());
+      if (KeyCodec.isTombstone(kept)) out.delete(kept);
+    }
   }
 
   /** Accumulates deletions and writes them every {@code batchOps}, without fsync (the final batch syncs). */
