@@ -23,6 +23,10 @@ public final class BackupFile {
    * the payload. Errors name what is wrong, in etcd's words where etcd has them.
    */
   public static BackupHeader verify(Path file, boolean skipHashCheck) throws IOException {
+    return verify(file, skipHashCheck, Progress.none());
+  }
+
+  static BackupHeader verify(Path file, boolean skipHashCheck, Progress progress) throws IOException {
     long size = Files.size(file);
     if (size % BackupSource.ALIGN != SHA_BYTES) {
       throw new IOException("sha256 checksum not found [bytes: " + size + "]: " + file + " is not a complete backup");
@@ -40,6 +44,7 @@ public final class BackupFile {
           }
           sha.update(buf, 0, n);
           left -= n;
+          progress.advance(n);
         }
         if (in.readNBytes(expected, 0, SHA_BYTES) != SHA_BYTES) {
           throw new IOException(file + " ended early");
@@ -64,7 +69,14 @@ public final class BackupFile {
 
   /** {@link #verify}, then writes the store's files into {@code dir} (created; must not exist) and fsyncs them. */
   public static BackupHeader extract(Path file, Path dir, boolean skipHashCheck) throws IOException {
-    BackupHeader header = verify(file, skipHashCheck);
+    return extract(file, dir, skipHashCheck, Progress.none(), Progress.none());
+  }
+
+  /** {@link #extract}, reporting the hash check and the copy to {@code checking} and {@code copying}. */
+  static BackupHeader extract(Path file, Path dir, boolean skipHashCheck, Progress checking, Progress copying)
+      throws IOException {
+    BackupHeader header = verify(file, skipHashCheck, checking);
+    checking.finish();
     Files.createDirectories(dir);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       readHeader(in);
@@ -79,6 +91,7 @@ public final class BackupFile {
             }
             out.write(buf, 0, n);
             left -= n;
+            copying.advance(n);
           }
         }
         try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
@@ -86,6 +99,7 @@ public final class BackupFile {
         }
       }
     }
+    copying.finish();
     return header;
   }
 

@@ -33,6 +33,10 @@ final class EtcdSnapshotFile {
 
   /** Checks the trailer; returns how many leading bytes are the database. */
   static long verify(Path file, boolean skipHashCheck) throws IOException {
+    return verify(file, skipHashCheck, Progress.none());
+  }
+
+  static long verify(Path file, boolean skipHashCheck, Progress progress) throws IOException {
     long size = Files.size(file);
     boolean hasHash = size % 512 == SHA_BYTES;
     if (!hasHash) {
@@ -57,9 +61,11 @@ final class EtcdSnapshotFile {
         }
         sha.update(buf, 0, n);
         left -= n;
+        progress.advance(n);
       }
       expected = in.readNBytes(SHA_BYTES);
     }
+    progress.finish();
     byte[] actual = sha.digest();
     if (!MessageDigest.isEqual(expected, actual)) {
       throw new IOException("expected sha256 " + HexFormat.of().formatHex(expected) + ", got "

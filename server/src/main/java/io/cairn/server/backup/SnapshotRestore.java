@@ -51,8 +51,11 @@ final class SnapshotRestore {
       Path memberDir = work.resolve("member");
       Path storeDir = memberDir.resolve("store");
       long revision = EtcdSnapshotFile.isEtcd(backup)
-          ? EtcdImport.into(backup, EtcdSnapshotFile.verify(backup, skipHashCheck), storeDir)
-          : BackupFile.extract(backup, storeDir, skipHashCheck).store().revision();
+          ? EtcdImport.into(backup, EtcdSnapshotFile.verify(backup, skipHashCheck,
+              Progress.onTerminal("checking " + backup.getFileName(), Files.size(backup))), storeDir)
+          : BackupFile.extract(backup, storeDir, skipHashCheck,
+              Progress.onTerminal("checking " + backup.getFileName(), Files.size(backup)),
+              Progress.onTerminal("restoring " + backup.getFileName(), Files.size(backup))).store().revision();
       try (MvccStore store = MvccStore.open(storeDir, StoreOptions.builder().build())) {
         if (store.currentRevision() != revision) {
           throw new IOException("corrupt backup: the header says revision " + revision
