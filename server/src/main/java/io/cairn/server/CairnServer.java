@@ -194,7 +194,9 @@ public final class CairnServer implements AutoCloseable {
     watchHub.start();
     Leases leases = Leases.start(store, proposer, member, headers,
         LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
-        members::clientUrls, alarms::admit, auth, clock);
+        members::peerUrls, u -> peerChannels.open(u, io.cairn.server.peer.ClusterIdCheck.stamp(identity.clusterId())),
+        alarms::admit, auth, clock);
+    peerService.onLeases(leases.localRenewer());
     ConcurrencyServices concurrency = new ConcurrencyServices(store, proposer, headers, leases, ProcessExit.INSTANCE);
     proposer.onApplied(() -> {
       watchHub.wake();

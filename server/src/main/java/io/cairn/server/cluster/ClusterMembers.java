@@ -90,4 +90,11 @@ public final class ClusterMembers {
     }
     return a == null ? List.of() : a.getClientUrlsList().stream().map(URI::create).toList();
   }
+
+  /** A member's peer URLs as the applied membership records them, or empty. */
+  public List<URI> peerUrls(long id) {
+    Membership m = membership;
+    MemberRecord r = m == null ? null : m.get(id);
+    return r == null ? List.of() : r.getPeerUrlsList().stream().map(URI::create).toList();
+  }
 }

@@ -1,13 +1,11 @@
 package io.cairn.server.lease;
 
-import io.cairn.proto.etcdserverpb.LeaseGrpc;
 import io.cairn.proto.etcdserverpb.LeaseKeepAliveRequest;
-import io.cairn.proto.etcdserverpb.LeaseKeepAliveResponse;
 import io.cairn.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.cairn.proto.serverpb.PeerGrpc;
 import io.cairn.server.api.EtcdErrors;
 import io.cairn.server.api.MemberState;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.util.List;
@@ -15,79 +13,91 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
- * etcd's follower behaviour for leases: renewals and TTL questions are answered by the leader's
- * lessor, so a follower forwards them to the leader's client URL; the leader answers locally.
+ * etcd's follower behaviour for leases: renewals and TTL questions are answered by the leader's lessor, so a
+ * follower forwards them to the leader over the peer port (etcd: {@code /leases} on the leader's peer URL), with the
+ * peer transport's TLS and cluster check and no client credentials (the follower checked the caller); the leader
+ * answers locally.
  */
 public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable {
   private static final long TIMEOUT_MS = 5_000;
 
   private final LeaseRenewer local;
   private final MemberState member;
-  private final LongFunction<List<URI>> clientUrls;
+  private final LongFunction<List<URI>> peerUrls;
+  private final Function<URI, ManagedChannel> open;
   private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  public ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> clientUrls) {
+  /**
+   * @param peerUrls a member's peer URLs
+   * @param open opens a channel to a peer URL (the peer transport's TLS and cluster id stamp)
+   */
+  public ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> peerUrls,
+      Function<URI, ManagedChannel> open) {
     this.local = local;
     this.member = member;
-    this.clientUrls = clientUrls;
+    this.peerUrls = peerUrls;
+    this.open = open;
   }
 
-  private ManagedChannel leaderChannel() {
+  /** The leader's stub, or null when this member leads or knows no leader (then it answers itself). */
+  private PeerGrpc.PeerStub leader() {
     long leader = member.leaderId();
     if (leader == 0 || leader == member.memberId()) {
       return null;
     }
-    List<URI> urls = clientUrls.apply(leader);
+    List<URI> urls = peerUrls.apply(leader);
     if (urls.isEmpty()) {
       return null;
     }
-    URI u = urls.get(0);
-    return channels.computeIfAbsent(u, x -> ManagedChannelBuilder.forAddress(x.getHost(), x.getPort())
-        .usePlaintext().build());
+    return PeerGrpc.newStub(channels.computeIfAbsent(urls.get(0), open))
+        .withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public CompletableFuture<Long> renew(long id) {
-    ManagedChannel ch = leaderChannel();
-    if (ch == null) {
+    PeerGrpc.PeerStub leader = leader();
+    if (leader == null) {
       return local.renew(id);
     }
     CompletableFuture<Long> f = new CompletableFuture<>();
-    StreamObserver<LeaseKeepAliveRequest> req = LeaseGrpc.newStub(ch).withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .leaseKeepAlive(new StreamObserver<>() {
-          @Override
-          public void onNext(LeaseKeepAliveResponse r) {
-            f.complete(r.getTTL() <= 0 ? -1L : r.getTTL());
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            f.completeExceptionally(EtcdErrors.toStatus(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.NO_LEADER));
-          }
-        });
-    req.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
-    return f.whenComplete((ttl, err) -> req.onCompleted());
+    leader.leaseRenew(LeaseKeepAliveRequest.newBuilder().setID(id).build(), answer(f, r -> r.getTTL() <= 0 ? -1L
+        : r.getTTL()));
+    return f;
   }
 
   @Override
   public CompletableFuture<Lessor.TimeToLive> timeToLive(long id) {
-    ManagedChannel ch = leaderChannel();
-    if (ch == null) {
+    PeerGrpc.PeerStub leader = leader();
+    if (leader == null) {
       return local.timeToLive(id);
     }
-    return CompletableFuture.supplyAsync(() -> {
-      var r = LeaseGrpc.newBlockingStub(ch).withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-          .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build());
-      return r.getTTL() == -1 ? null : new Lessor.TimeToLive(id, r.getGrantedTTL(), r.getTTL());
-    });
+    CompletableFuture<Lessor.TimeToLive> f = new CompletableFuture<>();
+    leader.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build(), answer(f,
+        r -> r.getTTL() == -1 ? null : new Lessor.TimeToLive(id, r.getGrantedTTL(), r.getTTL())));
+    return f;
+  }
+
+  private static <R, T> StreamObserver<R> answer(CompletableFuture<T> f, Function<R, T> convert) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(R r) {
+        f.complete(convert.apply(r));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        f.completeExceptionally(EtcdErrors.toStatus(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        f.completeExceptionally(EtcdErrors.unavailable(EtcdErrors.NO_LEADER)); // only if no answer came
+      }
+    };
   }
 
   @Override

@@ -19,9 +19,13 @@ public final class Leases implements AutoCloseable {
   private final LeaseGrants grants;
   private final LeaseService service;
   private final ScheduledExecutorService thread;
+  private final LocalLeaseRenewer local;
+  private final ForwardingLeaseRenewer forwarding;
 
   private Leases(Lessor lessor, LeaseKeeper keeper, LeaseGrants grants, LeaseService service,
-      ScheduledExecutorService thread) {
+      ScheduledExecutorService thread, LocalLeaseRenewer local, ForwardingLeaseRenewer forwarding) {
+    this.local = local;
+    this.forwarding = forwarding;
     this.lessor = lessor;
     this.keeper = keeper;
     this.grants = grants;
@@ -30,10 +34,12 @@ public final class Leases implements AutoCloseable {
   }
 
   /**
-   * @param clientUrls a member's client URLs, so a follower can forward renewals to the leader
+   * @param peerUrls a member's peer URLs, so a follower can forward renewals to the leader
+   * @param peerChannel opens a channel to a peer URL
    */
   public static Leases start(MvccStore store, Proposer proposer, MemberState member, Headers headers,
-      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> clientUrls,
+      LeaseSettings settings, java.util.function.LongFunction<java.util.List<java.net.URI>> peerUrls,
+      java.util.function.Function<java.net.URI, io.grpc.ManagedChannel> peerChannel,
       io.cairn.server.apply.Admission admission, io.cairn.server.auth.AuthStore auth, io.cairn.server.loop.Clock clock) {
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-lessor");
@@ -46,9 +52,10 @@ public final class Leases implements AutoCloseable {
     store.subscribeLeases(lessor);
     keeper[0].start(thread);
     LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), clock.currentTimeMillis()));
-    LeaseRenewer renewer = new ForwardingLeaseRenewer(new LocalLeaseRenewer(lessor, member), member, clientUrls);
+    LocalLeaseRenewer local = new LocalLeaseRenewer(lessor, member);
+    ForwardingLeaseRenewer renewer = new ForwardingLeaseRenewer(local, member, peerUrls, peerChannel);
     LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers, admission, auth);
-    return new Leases(lessor, keeper[0], grants, service, thread);
+    return new Leases(lessor, keeper[0], grants, service, thread, local, renewer);
   }
 
   public Lessor lessor() {
@@ -63,6 +70,11 @@ public final class Leases implements AutoCloseable {
     return service;
   }
 
+  /** This member's own lessor's answers, for followers' forwarded renewals (refused unless this member leads). */
+  public LeaseRenewer localRenewer() {
+    return local;
+  }
+
   /** The raft leader changed (any thread; does not block). */
   public void leaderChanged() {
     keeper.leaderChanged();
@@ -71,6 +83,7 @@ public final class Leases implements AutoCloseable {
   @Override
   public void close() {
     keeper.close();
+    forwarding.close();
     thread.shutdownNow();
   }
 }

@@ -35,6 +35,51 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
     hashKv = hasher;
   }
 
+  private volatile io.cairn.server.lease.LeaseRenewer leases;
+
+  /** Where a follower's forwarded lease renewals and TTL questions are answered (set once the lessor runs). */
+  public void onLeases(io.cairn.server.lease.LeaseRenewer local) {
+    leases = local;
+  }
+
+  @Override
+  public void leaseRenew(io.cairn.proto.etcdserverpb.LeaseKeepAliveRequest req,
+      StreamObserver<io.cairn.proto.etcdserverpb.LeaseKeepAliveResponse> out) {
+    var l = leases;
+    if (l == null) {
+      out.onError(io.cairn.server.api.EtcdErrors.unavailable(io.cairn.server.api.EtcdErrors.SERVER_STOPPED));
+      return;
+    }
+    l.renew(req.getID()).whenComplete((ttl, err) -> {
+      if (err != null) {
+        out.onError(io.cairn.server.api.EtcdErrors.toStatus(err));
+      } else {
+        out.onNext(io.cairn.proto.etcdserverpb.LeaseKeepAliveResponse.newBuilder().setID(req.getID())
+            .setTTL(Math.max(ttl, 0)).build());
+        out.onCompleted();
+      }
+    });
+  }
+
+  @Override
+  public void leaseTimeToLive(io.cairn.proto.etcdserverpb.LeaseTimeToLiveRequest req,
+      StreamObserver<io.cairn.proto.etcdserverpb.LeaseTimeToLiveResponse> out) {
+    var l = leases;
+    if (l == null) {
+      out.onError(io.cairn.server.api.EtcdErrors.unavailable(io.cairn.server.api.EtcdErrors.SERVER_STOPPED));
+      return;
+    }
+    l.timeToLive(req.getID()).whenComplete((t, err) -> {
+      if (err != null) {
+        out.onError(io.cairn.server.api.EtcdErrors.toStatus(err));
+      } else {
+        var b = io.cairn.proto.etcdserverpb.LeaseTimeToLiveResponse.newBuilder().setID(req.getID());
+        out.onNext(t == null ? b.setTTL(-1).build() : b.setTTL(t.remainingSeconds()).setGrantedTTL(t.grantedTtl()).build());
+        out.onCompleted();
+      }
+    });
+  }
+
   @Override
   public void hashKV(io.cairn.proto.etcdserverpb.HashKVRequest req,
       StreamObserver<io.cairn.proto.etcdserverpb.HashKVResponse> out) {
