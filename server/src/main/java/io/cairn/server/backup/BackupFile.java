@@ -3,18 +3,15 @@ package io.cairn.server.backup;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
 /** Reads a backup file: checks its SHA-256 trailer and its structure, and writes the store's files back out. */
 public final class BackupFile {
-  private static final int SHA_BYTES = 32;
+  private static final int SHA_BYTES = Sha256Trailer.BYTES;
 
   private BackupFile() {}
 
@@ -33,28 +30,7 @@ public final class BackupFile {
     }
     long payload = size - SHA_BYTES;
     if (!skipHashCheck) {
-      MessageDigest sha = BackupSource.sha256();
-      byte[] expected = new byte[SHA_BYTES];
-      try (InputStream in = Files.newInputStream(file)) {
-        byte[] buf = new byte[1 << 16];
-        for (long left = payload; left > 0; ) {
-          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-          if (n < 0) {
-            throw new IOException(file + " ended early");
-          }
-          sha.update(buf, 0, n);
-          left -= n;
-          progress.advance(n);
-        }
-        if (in.readNBytes(expected, 0, SHA_BYTES) != SHA_BYTES) {
-          throw new IOException(file + " ended early");
-        }
-      }
-      byte[] actual = sha.digest();
-      if (!MessageDigest.isEqual(expected, actual)) {
-        throw new IOException("expected sha256 " + HexFormat.of().formatHex(expected) + ", got "
-            + HexFormat.of().formatHex(actual) + ": " + file + " is corrupt");
-      }
+      Sha256Trailer.check(file, payload, progress);
     }
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       CountingHeader h = readHeader(in);
@@ -76,7 +52,6 @@ public final class BackupFile {
   static BackupHeader extract(Path file, Path dir, boolean skipHashCheck, Progress checking, Progress copying)
       throws IOException {
     BackupHeader header = verify(file, skipHashCheck, checking);
-    checking.finish();
     Files.createDirectories(dir);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       readHeader(in);

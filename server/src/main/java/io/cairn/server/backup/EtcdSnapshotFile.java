@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
 /**
  * A snapshot file saved from etcd: its bbolt database, then (as {@code etcdctl snapshot save} leaves it) the SHA-256
@@ -14,7 +12,7 @@ import java.util.HexFormat;
  * {@code member/snap/db}) is accepted only with {@code --skip-hash-check}.
  */
 final class EtcdSnapshotFile {
-  private static final int SHA_BYTES = 32;
+  private static final int SHA_BYTES = Sha256Trailer.BYTES;
 
   private EtcdSnapshotFile() {}
 
@@ -50,27 +48,7 @@ final class EtcdSnapshotFile {
     if (skipHashCheck) {
       return data;
     }
-    MessageDigest sha = BackupSource.sha256();
-    byte[] expected;
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      for (long left = data; left > 0; ) {
-        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-        if (n < 0) {
-          throw new IOException(file + " ended early");
-        }
-        sha.update(buf, 0, n);
-        left -= n;
-        progress.advance(n);
-      }
-      expected = in.readNBytes(SHA_BYTES);
-    }
-    progress.finish();
-    byte[] actual = sha.digest();
-    if (!MessageDigest.isEqual(expected, actual)) {
-      throw new IOException("expected sha256 " + HexFormat.of().formatHex(expected) + ", got "
-          + HexFormat.of().formatHex(actual) + ": " + file + " is corrupt");
-    }
+    Sha256Trailer.check(file, data, progress);
     return data;
   }
 }

@@ -104,24 +104,7 @@ class ClusterBackupTest {
     assertThat(expected.getCount()).isEqualTo(150);
     assertThat(all(writers.get(0), 0).getHeader().getRevision()).as("writes went on after the save").isGreaterThan(rev);
 
-    int[] client = new int[3];
-    int[] peer = new int[3];
-    StringBuilder initial = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      client[i] = Ports.free();
-      peer[i] = Ports.free();
-      initial.append(i == 0 ? "" : ",").append("r").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
-    }
-    for (int i = 0; i < 3; i++) {
-      assertThat(CairnTool.snapshot("restore", file.toString(), "--name", "r" + (i + 1), "--data-dir",
-          dir.resolve("r" + (i + 1)).toString(), "--initial-cluster", initial.toString(), "--initial-cluster-token",
-          "restored", "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i]).ok().out())
-          .contains("restored snapshot at revision " + rev);
-    }
-    for (int i = 0; i < 3; i++) {
-      restored.add(Member.cairnMemberAt(dir.resolve("r" + (i + 1)), "r" + (i + 1), client[i], peer[i],
-          initial.toString(), "--initial-cluster-token", "restored"));
-    }
+    restored = CairnTool.restoreCluster(file, dir, 3, "r", "restored", rev);
     for (Member m : restored) {
       KVGrpc.KVBlockingStub kv = kv(m);
       RangeResponse actual = Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()

@@ -185,24 +185,7 @@ class EtcdMigrationTest {
         .out();
     assertThat(CairnTool.snapshot("status", file.toString(), "-w", "json").ok().out()).isEqualTo(etcdStatus);
 
-    int[] client = new int[3];
-    int[] peer = new int[3];
-    StringBuilder initial = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      client[i] = Ports.free();
-      peer[i] = Ports.free();
-      initial.append(i == 0 ? "" : ",").append("c").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
-    }
-    for (int i = 0; i < 3; i++) {
-      String out = CairnTool.snapshot("restore", file.toString(), "--name", "c" + (i + 1), "--data-dir",
-          dir.resolve("c" + (i + 1)).toString(), "--initial-cluster", initial.toString(), "--initial-cluster-token",
-          "migrated", "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i]).ok().out();
-      assertThat(out).contains("restored snapshot at revision " + rev);
-    }
-    for (int i = 0; i < 3; i++) {
-      cairn.add(Member.cairnMemberAt(dir.resolve("c" + (i + 1)), "c" + (i + 1), client[i], peer[i], initial.toString(),
-          "--initial-cluster-token", "migrated"));
-    }
+    cairn.addAll(CairnTool.restoreCluster(file, dir, 3, "c", "migrated", rev));
     boolean leaderChecked = false;
     for (Member m : cairn) {
       AuthClients c = new AuthClients(m);
