@@ -57,6 +57,7 @@ class ClusterBackupTest {
 
   @Test
   void aBackupOfABusyClusterRestoresIntoANewClusterWithEveryKeyAndRevision() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("src"));
     source = Member.cairnCluster(dir.resolve("src"), 3);
     ClusterTest.awaitLeader(source);
     List<KVGrpc.KVBlockingStub> writers = new ArrayList<>();

@@ -50,7 +50,7 @@ class LeaseForwardingTest {
       assertThat(kept.out()).contains("lease " + lease + " keepalived with TTL(600)");
       // an unknown lease: TTL -1 from the leader's lessor, wherever it is asked
       assertThat(ctl.run("--user", "root:rootpw", "lease", "timetolive", "1234abcd").ok().out())
-          .contains("lease 1234abcd already expired");
+          .contains("lease 000000001234abcd already expired");
     }
   }
 }
