@@ -56,7 +56,10 @@ final class ClientListener implements AutoCloseable {
    * the transport's event loop instead of paying a thread hand-off per request.
    */
   static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/Put",
-      "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact");
+      "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact",
+      // a keep-alive checks the caller and asks the lessor (or the leader, asynchronously); a watch request is
+      // posted to the watch hub's queue
+      "etcdserverpb.Lease/LeaseKeepAlive", "etcdserverpb.Watch/Watch");
 
   ClientListener(ServerConfig cfg, List<BindableService> services, List<ServerInterceptor> interceptors,
       Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
