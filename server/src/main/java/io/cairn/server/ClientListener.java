@@ -65,8 +65,10 @@ final class ClientListener implements AutoCloseable {
       Function<io.grpc.Channel, JsonGateway> gatewayFactory, SslContext tls) {
     this.tls = tls;
     String name = "cairn-" + UUID.randomUUID();
+    // the gateway's calls: KV's handlers run on the gateway's own event loop thread that makes the call
     InProcessServerBuilder ip = InProcessServerBuilder.forName(name)
         .maxInboundMessageSize(cfg.maxRequestBytes + GRPC_OVERHEAD_BYTES);
+    ip.directExecutor().callExecutor(callExecutors);
     services.forEach(s -> ip.addService(ServerInterceptors.intercept(s, interceptors)));
     inProcess = ip.build();
     loopback = InProcessChannelBuilder.forName(name).maxInboundMessageSize(Integer.MAX_VALUE).build();
