@@ -76,6 +76,7 @@ class ProtoContractTest {
       enum etcdserverpb.RangeRequest.SortOrder NONE=0 ASCEND=1 DESCEND=2
       enum etcdserverpb.RangeRequest.SortTarget KEY=0 VERSION=1 CREATE=2 MOD=3 VALUE=4
       message etcdserverpb.RangeResponse header=1:etcdserverpb.ResponseHeader kvs=2:mvccpb.KeyValue[] more=3:bool count=4:int64
+      message etcdserverpb.RangeStreamResponse range_response=1:etcdserverpb.RangeResponse
       message etcdserverpb.PutRequest key=1:bytes value=2:bytes lease=3:int64 prev_kv=4:bool ignore_value=5:bool ignore_lease=6:bool
       message etcdserverpb.PutResponse header=1:etcdserverpb.ResponseHeader prev_kv=2:mvccpb.KeyValue
       message etcdserverpb.DeleteRangeRequest key=1:bytes range_end=2:bytes prev_kv=3:bool
@@ -205,6 +206,7 @@ class ProtoContractTest {
 
       # ---------------------------------------------------------------- services
       rpc etcdserverpb.KV/Range etcdserverpb.RangeRequest -> etcdserverpb.RangeResponse unary
+      rpc etcdserverpb.KV/RangeStream etcdserverpb.RangeRequest -> etcdserverpb.RangeStreamResponse server
       rpc etcdserverpb.KV/Put etcdserverpb.PutRequest -> etcdserverpb.PutResponse unary
       rpc etcdserverpb.KV/DeleteRange etcdserverpb.DeleteRangeRequest -> etcdserverpb.DeleteRangeResponse unary
       rpc etcdserverpb.KV/Txn etcdserverpb.TxnRequest -> etcdserverpb.TxnResponse unary
@@ -453,9 +455,9 @@ class ProtoContractTest {
   @Test
   void tableIsNotAccidentallyEmpty() {
     // guards against a parsing bug turning the whole comparison into empty == empty
-    assertThat(expected("message")).hasSize(115);
+    assertThat(expected("message")).hasSize(116);
     assertThat(expected("enum")).hasSize(10);
-    assertThat(expected("rpc")).hasSize(48);
+    assertThat(expected("rpc")).hasSize(49);
   }
 
   @Test
@@ -495,6 +497,8 @@ class ProtoContractTest {
   void grpcFullMethodNamesAreEtcds() {
     assertThat(KVGrpc.getRangeMethod().getFullMethodName()).isEqualTo("etcdserverpb.KV/Range");
     assertThat(KVGrpc.getCompactMethod().getFullMethodName()).isEqualTo("etcdserverpb.KV/Compact");
+    assertThat(KVGrpc.getRangeStreamMethod().getFullMethodName()).isEqualTo("etcdserverpb.KV/RangeStream");
+    assertThat(KVGrpc.getRangeStreamMethod().getType()).isEqualTo(MethodType.SERVER_STREAMING);
     assertThat(WatchGrpc.getWatchMethod().getFullMethodName())
         .isEqualTo("etcdserverpb.Watch/Watch");
     assertThat(LeaseGrpc.getLeaseKeepAliveMethod().getFullMethodName())

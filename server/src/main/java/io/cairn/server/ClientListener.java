@@ -55,7 +55,8 @@ final class ClientListener implements AutoCloseable {
    * Handlers that only validate, check and propose (reads go on to the read pool): they never block, so they run on
    * the transport's event loop instead of paying a thread hand-off per request.
    */
-  static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/Put",
+  static final Set<String> ON_EVENT_LOOP = Set.of("etcdserverpb.KV/Range", "etcdserverpb.KV/RangeStream",
+      "etcdserverpb.KV/Put",
       "etcdserverpb.KV/DeleteRange", "etcdserverpb.KV/Txn", "etcdserverpb.KV/Compact",
       // a keep-alive checks the caller and asks the lessor (or the leader, asynchronously); a watch request is
       // posted to the watch hub's queue

@@ -40,6 +40,9 @@ public final class EtcdErrors {
   public static final String TIMEOUT_LEADER_FAIL = "etcdserver: request timed out, possibly due to previous leader failure";
   public static final String LEADER_TRANSFER_TIMEOUT = "etcdserver: request timed out, leader transfer took too long";
   public static final String NOT_LEADER = "etcdserver: not leader";
+  /** etcd 3.7 RangeStream refusals (codes.Unimplemented, no "etcdserver: " prefix, as etcd sends them). */
+  public static final String STREAM_CUSTOM_SORT = "RangeStream does not support custom sort orders";
+  public static final String STREAM_REVISION_FILTERS = "RangeStream does not support revision filters";
   /** rafthttp's answer to a removed member's traffic, and what a member that applied its own removal logs. */
   public static final String MEMBER_REMOVED = "the member has been permanently removed from the cluster";
 
@@ -102,6 +105,10 @@ public final class EtcdErrors {
 
   public static StatusRuntimeException invalidArgument(String msg) {
     return Status.INVALID_ARGUMENT.withDescription(msg).asRuntimeException();
+  }
+
+  public static StatusRuntimeException unimplemented(String msg) {
+    return Status.UNIMPLEMENTED.withDescription(msg).asRuntimeException();
   }
 
   public static StatusRuntimeException unavailable(String msg) {

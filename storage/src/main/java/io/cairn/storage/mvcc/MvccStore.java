@@ -120,12 +120,26 @@ public final class MvccStore implements AutoCloseable {
 
   /** etcd Range; header carries only revision = the current revision at read time (not req.revision). */
   public RangeResponse range(RangeRequest req) {
+    return range(req, true);
+  }
+
+  /**
+   * A Range that reads no further than its {@code limit} + 1 keys (enough to know {@code more}) when it has no sort
+   * and no revision filters; its {@code count} then covers only the keys read. For reads in chunks (RangeStream),
+   * which would otherwise walk the rest of the range at every chunk.
+   */
+  public RangeResponse rangeUncounted(RangeRequest req) {
+    return range(req, false);
+  }
+
+  private RangeResponse range(RangeRequest req, boolean countAll) {
     RequestValidation.validateRange(req);
     return guarded(() -> {
       long cur = currentRev.get();
       RangeResponse resp;
       try (RocksIterator it = db.newIterator(db.kv)) {
-        resp = RangeEvaluator.execute(req, it, cur, compactRev.get(), new ResponseBudget(options.maxResponseBytes()));
+        resp = RangeEvaluator.execute(req, it, cur, compactRev.get(), new ResponseBudget(options.maxResponseBytes()),
+            countAll);
       }
       checkNotCompactedMeanwhile(req.getRevision() <= 0 ? cur : req.getRevision());
       return resp;

@@ -26,6 +26,15 @@ final class RangeEvaluator {
    */
   static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev,
       ResponseBudget budget) {
+    return execute(r, it, currentRev, firstRev, budget, true);
+  }
+
+  /**
+   * @param countAll false: stop reading once a limited, unsorted, unfiltered range has its limit + 1 keys (enough to
+   *     know {@code more}); {@code count} then covers only the keys read
+   */
+  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev,
+      ResponseBudget budget, boolean countAll) {
     long rev = resolveRevision(r.getRevision(), currentRev, firstRev);
     KeyRange range = KeyRange.of(r.getKey(), r.getRangeEnd());
     RangeResponse.Builder resp = RangeResponse.newBuilder()
@@ -62,7 +71,7 @@ final class RangeEvaluator {
         budget.charge(kv);
         kvs.add(kv);
       }
-      return true; // keep going: count covers the whole range
+      return countAll || kvs.size() < maxKvs; // etcd's count covers the whole range
     });
 
     List<KeyValue> out = kvs;

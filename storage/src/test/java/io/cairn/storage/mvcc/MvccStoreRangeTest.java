@@ -177,4 +177,24 @@ class MvccStoreRangeTest {
     assertThatThrownBy(() -> range(rangeReq("a", "").setSortTargetValue(5)))
         .hasMessage("etcdserver: invalid sort option");
   }
+
+  /** RangeStream's chunk read: the same kvs and more as Range, but the walk stops at limit + 1 keys. */
+  @Test
+  void uncountedRangeStopsAfterItsLimit() {
+    RangeRequest all = rangeReq("\0", "\0").build();
+    for (int limit = 1; limit <= 5; limit++) {
+      RangeRequest r = all.toBuilder().setLimit(limit).build();
+      RangeResponse counted = store.range(r);
+      RangeResponse uncounted = store.rangeUncounted(r);
+      assertThat(uncounted.getKvsList()).isEqualTo(counted.getKvsList());
+      assertThat(uncounted.getMore()).isEqualTo(counted.getMore());
+      assertThat(uncounted.getHeader()).isEqualTo(counted.getHeader());
+      assertThat(counted.getCount()).isEqualTo(4);
+      assertThat(uncounted.getCount()).isEqualTo(Math.min(4, limit + 1)); // keys read, not the range's
+    }
+    // at an old revision, and without a limit, it reads everything
+    RangeRequest old = all.toBuilder().setRevision(5).setLimit(2).build();
+    assertThat(store.rangeUncounted(old).getKvsList()).isEqualTo(store.range(old).getKvsList());
+    assertThat(store.rangeUncounted(all).getCount()).isEqualTo(4);
+  }
 }
