@@ -190,10 +190,12 @@ public final class CairnServer implements AutoCloseable {
     alarmGate.onQuotaExceeded(alarms::raiseNoSpace);
     Headers headers = new Headers(member, store);
     WatchHub watchHub = new WatchHub(store, headers, cfg.watchProgressNotifyInterval,
-        cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES, clock, ProcessExit.INSTANCE);
+        cfg.maxRequestBytes + ClientListener.GRPC_OVERHEAD_BYTES, clock, ProcessExit.INSTANCE, member::hasLeader,
+        java.time.Duration.ofMillis(cfg.electionTimeoutMs));
     watchHub.start();
     Leases leases = Leases.start(store, proposer, member, headers,
-        LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint),
+        LeaseSettings.fromFlags(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.leaseCheckpoint,
+            cfg.fastLeaseKeepAlive),
         members::peerUrls, u -> peerChannels.open(u, io.cairn.server.peer.ClusterIdCheck.stamp(identity.clusterId())),
         alarms::admit, auth, clock);
     peerService.onLeases(leases.localRenewer());

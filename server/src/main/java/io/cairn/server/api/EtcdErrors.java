@@ -38,6 +38,8 @@ public final class EtcdErrors {
   public static final String LEADER_CHANGED = "etcdserver: leader changed";
   public static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
   public static final String TIMEOUT_LEADER_FAIL = "etcdserver: request timed out, possibly due to previous leader failure";
+  public static final String TIMEOUT_WAIT_APPLIED =
+      "etcdserver: request timed out, waiting for the applied index took too long";
   public static final String LEADER_TRANSFER_TIMEOUT = "etcdserver: request timed out, leader transfer took too long";
   public static final String NOT_LEADER = "etcdserver: not leader";
   /** etcd 3.7 RangeStream refusals (codes.Unimplemented, no "etcdserver: " prefix, as etcd sends them). */

@@ -30,6 +30,14 @@ public interface Proposer extends AutoCloseable {
    */
   CompletableFuture<Void> readBarrier();
 
+  /**
+   * etcd's applyWait: completes once every entry committed when it is called is applied here (no raft round, unlike
+   * {@link #readBarrier}); fails with {@code Unavailable} if that takes longer than a request may.
+   */
+  default CompletableFuture<Void> applyWait() {
+    return readBarrier();
+  }
+
   /** Runs {@code listener} on the apply thread after each applied write (watchers are woken this way). */
   void onApplied(Runnable listener);
 

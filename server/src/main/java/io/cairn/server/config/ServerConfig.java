@@ -58,6 +58,8 @@ public final class ServerConfig {
   public final boolean extensiveMetrics;
   /** Lease checkpointing: {@code --experimental-enable-lease-checkpoint} or feature gate {@code LeaseCheckpoint=true}. */
   public final boolean leaseCheckpoint;
+  /** etcd 3.7's {@code FastLeaseKeepAlive} gate, on unless {@code --feature-gates=FastLeaseKeepAlive=false}. */
+  public final boolean fastLeaseKeepAlive;
   /** {@code --experimental-initial-corrupt-check} or feature gate {@code InitialCorruptCheck=true}. */
   public final boolean initialCorruptCheck;
   /** etcd 3.6's compaction hash check: {@code --experimental-compact-hash-check-enabled} or {@code CompactHashCheck=true}. */
@@ -134,6 +136,7 @@ public final class ServerConfig {
     extensiveMetrics = "extensive".equals(v.get("metrics"));
     leaseCheckpoint = Boolean.parseBoolean(v.get("experimental-enable-lease-checkpoint"))
         || featureGate(v.get("feature-gates"), "LeaseCheckpoint");
+    fastLeaseKeepAlive = featureGate(v.get("feature-gates"), "FastLeaseKeepAlive", true);
     initialCorruptCheck = Boolean.parseBoolean(v.get("experimental-initial-corrupt-check"))
         || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
     compactHashCheck = Boolean.parseBoolean(v.get("experimental-compact-hash-check-enabled"))
@@ -173,8 +176,13 @@ public final class ServerConfig {
 
   /** Whether {@code gate=true} is in etcd's comma-separated {@code --feature-gates} list. */
   static boolean featureGate(String gates, String gate) {
+    return featureGate(gates, gate, false);
+  }
+
+  /** The gate's value in etcd's comma-separated {@code --feature-gates} list, or its default when absent. */
+  static boolean featureGate(String gates, String gate, boolean byDefault) {
     if (gates == null) {
-      return false;
+      return byDefault;
     }
     for (String part : gates.split(",")) {
       String[] kv = part.split("=", 2);
@@ -182,7 +190,7 @@ public final class ServerConfig {
         return Boolean.parseBoolean(kv[1].trim());
       }
     }
-    return false;
+    return byDefault;
   }
 
   private static long num(String flag, Map<String, String> v) throws FlagException {

@@ -142,7 +142,7 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
     queue.post(new Committed(committed));
   }
 
-  /** From the raft thread: complete {@code f} once everything up to {@code index} is applied. */
+  /** From any thread: complete {@code f} (on this thread) once everything up to {@code index} is applied. */
   void whenApplied(long index, CompletableFuture<Void> f) {
     queue.post(new ReadWait(index, f));
   }

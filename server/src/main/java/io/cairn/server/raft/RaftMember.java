@@ -335,6 +335,21 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         .thenCompose(x -> onReader());
   }
 
+  @Override
+  public CompletableFuture<Void> applyWait() {
+    if (stopping != null) {
+      return CompletableFuture.failedFuture(EtcdErrors.unavailable(EtcdErrors.SERVER_STOPPED));
+    }
+    long committed = raft.commitIndex;
+    if (apply.appliedIndex() >= committed) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    apply.whenApplied(committed, f);
+    return deadlines.track(f).exceptionallyCompose(err -> CompletableFuture.<Void>failedFuture(
+        err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT_WAIT_APPLIED) : err));
+  }
+
   /** Completes on a reader thread, or at once with RejectedExecutionException when too many reads wait. */
   private CompletableFuture<Void> onReader() {
     CompletableFuture<Void> f = new CompletableFuture<>();

@@ -37,6 +37,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   private final Clock clock;
   private final MemberStop stop;
   private long nextTick;
+  private final LeaderLossCheck leaderLoss;
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Set<WatchStream> streams = new LinkedHashSet<>();
   private final HistoryReader history;
@@ -52,9 +53,10 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   /**
    * @param clock times progress notifications
    * @param stop how the member ends if this thread fails
+   * @param hasLeader whether this member knows a leader, looked at once per {@code electionTimeout}
    */
   public WatchHub(MvccStore store, Headers headers, Duration progressInterval, int maxResponseBytes, Clock clock,
-      MemberStop stop) {
+      MemberStop stop, java.util.function.BooleanSupplier hasLeader, Duration electionTimeout) {
     this.store = store;
     this.headers = headers;
     // etcd's minimum progress interval is 100 ms
@@ -64,6 +66,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     this.clock = clock;
     this.stop = stop;
     this.nextTick = clock.nanoTime() + progressIntervalNanos;
+    this.leaderLoss = new LeaderLossCheck(hasLeader, electionTimeout.toNanos(), clock.nanoTime());
     this.commands = new EventLoop<>("cairn-watch", this);
   }
 
@@ -85,8 +88,9 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     }
   }
 
-  WatchStream open(io.grpc.stub.ServerCallStreamObserver<WatchResponse> out) {
-    WatchStream s = new WatchStream(out);
+  /** @param requireLeader opened with {@code hasleader: true}: ended when the member has no leader for long */
+  WatchStream open(io.grpc.stub.ServerCallStreamObserver<WatchResponse> out, boolean requireLeader) {
+    WatchStream s = new WatchStream(out, requireLeader);
     commands.post(() -> streams.add(s));
     return s;
   }
@@ -141,6 +145,9 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
         }
         nextTick = clock.nanoTime() + progressIntervalNanos;
       }
+      if (leaderLoss.due(clock.nanoTime())) {
+        endLeaderless();
+      }
     } catch (RuntimeException e) {
       // one stream's failure (a client gone mid-send, say) must not end every other watch
       LOG.error("watch dispatch failed; continuing", e);
@@ -148,7 +155,8 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     if (catchingUp) {
       return 0;
     }
-    long wait = Math.max(0, nextTick - clock.nanoTime());
+    long now = clock.nanoTime();
+    long wait = Math.max(0, Math.min(nextTick - now, leaderLoss.nextCheck() - now));
     // a stream that was not ready wakes us through onReady, but re-check soon regardless so that a missed
     // readiness notification can never strand a watcher behind its cursor
     return behind ? Math.min(wait, RECHECK_NANOS) : wait;
@@ -216,6 +224,17 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
       w.sentSinceTick = true;
       for (WatchResponse r : Fragments.split(headers.at(cur), w.id, mine, w.fragment, maxResponseBytes)) {
         s.send(r);
+      }
+    }
+  }
+
+  /** Ends the streams that asked for a leader, as etcd's monitorLeader cancels them. */
+  private void endLeaderless() {
+    for (java.util.Iterator<WatchStream> it = streams.iterator(); it.hasNext(); ) {
+      WatchStream s = it.next();
+      if (s.requireLeader) {
+        it.remove();
+        s.end(io.grpc.Status.UNAVAILABLE.withDescription(io.cairn.server.api.EtcdErrors.NO_LEADER));
       }
     }
   }

@@ -29,7 +29,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
     ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
-    WatchStream stream = hub.open(out);
+    WatchStream stream = hub.open(out, io.cairn.server.api.HasLeaderInterceptor.leaderRequired());
     out.setOnCancelHandler(() -> hub.close(stream));
     out.setOnReadyHandler(hub::wake);
     return new StreamObserver<>() {

@@ -25,9 +25,12 @@ final class WatchStream {
   /** A WatchProgressRequest arrived while some watcher was catching up: answer once all are synced. */
   boolean progressPending;
   boolean closed;
+  /** Opened with {@code hasleader: true}: ended when the member stays without a leader. */
+  final boolean requireLeader;
 
-  WatchStream(ServerCallStreamObserver<WatchResponse> out) {
+  WatchStream(ServerCallStreamObserver<WatchResponse> out, boolean requireLeader) {
     this.out = out;
+    this.requireLeader = requireLeader;
   }
 
   boolean ready() {

@@ -21,4 +21,12 @@ class LeaseCheckpointFlagTest {
     assertThat(config(Map.of(), "--feature-gates=LeaseCheckpoint=false").leaseCheckpoint).isFalse();
     assertThat(config(Map.of("ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT", "true")).leaseCheckpoint).isTrue();
   }
+
+  @Test
+  void fastKeepAlivesAreOnUnlessTheFeatureGateTurnsThemOff() throws Exception {
+    assertThat(config(Map.of()).fastLeaseKeepAlive).isTrue();
+    assertThat(config(Map.of(), "--feature-gates=FastLeaseKeepAlive=false").fastLeaseKeepAlive).isFalse();
+    assertThat(config(Map.of(), "--feature-gates=LeaseCheckpoint=true").fastLeaseKeepAlive).isTrue();
+    assertThat(config(Map.of("ETCD_FEATURE_GATES", "FastLeaseKeepAlive=false")).fastLeaseKeepAlive).isFalse();
+  }
 }

@@ -60,7 +60,7 @@ class LeaseKeeperTest {
     }
   }
 
-  static final class FakeProposer implements Proposer {
+  static class FakeProposer implements Proposer {
     final List<InternalRequest> proposed = new ArrayList<>();
     final List<CompletableFuture<Void>> barriers = new ArrayList<>();
 
@@ -204,7 +204,7 @@ class LeaseKeeperTest {
   @Test
   void dueCheckpointsAreProposedInOneBatch() {
     settings = new LeaseSettings(2, Duration.ofSeconds(1), true, Duration.ofMinutes(5), 1000, Duration.ofSeconds(3),
-        Duration.ofMillis(500));
+        Duration.ofMillis(500), true);
     Lessor lessor = new Lessor(clock, settings, r -> { });
     LeaseKeeper k = keeper(lessor);
     member.leader = ME;

@@ -202,7 +202,7 @@ class LessorTest {
   @Test
   void checkpointsRecordRemainingTtlsAndANewLeaderResumesFromThem() {
     settings = new LeaseSettings(2, Duration.ofSeconds(1), true, Duration.ofMinutes(5), 1000, Duration.ofSeconds(3),
-        Duration.ofMillis(500));
+        Duration.ofMillis(500), true);
     Lessor l = lessor();
     l.promote();
     l.granted(lease(1, 900));

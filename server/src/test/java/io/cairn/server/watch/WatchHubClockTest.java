@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatchHubClockTest {
   static final Duration INTERVAL = Duration.ofSeconds(5);
+  static final Duration ELECTION = Duration.ofSeconds(1);
 
   @TempDir Path dir;
   MvccStore store;
@@ -36,6 +37,8 @@ class WatchHubClockTest {
   final ManualClock clock = new ManualClock();
   final List<String> stops = new ArrayList<>();
   final List<WatchResponse> sent = new ArrayList<>();
+  final List<Throwable> errors = new ArrayList<>();
+  volatile boolean hasLeader = true;
 
   @BeforeEach
   void open() {
@@ -49,7 +52,7 @@ class WatchHubClockTest {
       public long appliedIndex() { return 4; }
     };
     hub = new WatchHub(store, new Headers(member, store), INTERVAL, 1 << 20, clock,
-        (code, reason, cause) -> stops.add(reason));
+        (code, reason, cause) -> stops.add(reason), () -> hasLeader, ELECTION);
   }
 
   @AfterEach
@@ -59,7 +62,11 @@ class WatchHubClockTest {
   }
 
   private WatchStream watch(String key, boolean progressNotify) throws Exception {
-    WatchStream s = hub.open(new Observer(sent));
+    return watch(key, progressNotify, false);
+  }
+
+  private WatchStream watch(String key, boolean progressNotify, boolean requireLeader) throws Exception {
+    WatchStream s = hub.open(new Observer(sent, errors), requireLeader);
     hub.handle(s, WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
         .setKey(ByteString.copyFromUtf8(key)).setProgressNotify(progressNotify)).build());
     hub.loop().runOnce();
@@ -104,12 +111,58 @@ class WatchHubClockTest {
     assertThat(sent).as("only the watcher that asked").hasSize(1);
   }
 
+  @Test
+  void streamsThatRequireALeaderEndAfterThreeElectionTimeoutsWithoutOneOthersStay() throws Exception {
+    WatchStream required = watch("a", false, true);
+    WatchStream plain = watch("b", false, false);
+    hasLeader = false;
+    for (int i = 1; i < LeaderLossCheck.MAX_NO_LEADER_CHECKS; i++) {
+      clock.advance(ELECTION);
+      hub.loop().runOnce();
+      assertThat(errors).as("after %d election timeouts without a leader", i).isEmpty();
+    }
+    clock.advance(ELECTION);
+    hub.loop().runOnce();
+    assertThat(errors).singleElement().satisfies(e -> {
+      io.grpc.Status st = io.grpc.Status.fromThrowable(e);
+      assertThat(st.getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+      assertThat(st.getDescription()).isEqualTo("etcdserver: no leader");
+    });
+    assertThat(required.closed).isTrue();
+    assertThat(plain.closed).isFalse();
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("b")).build(), 0);
+    hub.wake();
+    hub.loop().runOnce();
+    assertThat(sent).as("the stream that did not ask for a leader still gets events").hasSize(1);
+  }
+
+  @Test
+  void aLeaderFoundAgainResetsTheCount() throws Exception {
+    watch("a", false, true);
+    hasLeader = false;
+    for (int i = 1; i < LeaderLossCheck.MAX_NO_LEADER_CHECKS; i++) {
+      clock.advance(ELECTION);
+      hub.loop().runOnce();
+    }
+    hasLeader = true;
+    clock.advance(ELECTION);
+    hub.loop().runOnce();
+    hasLeader = false;
+    for (int i = 1; i < LeaderLossCheck.MAX_NO_LEADER_CHECKS; i++) {
+      clock.advance(ELECTION);
+      hub.loop().runOnce();
+    }
+    assertThat(errors).isEmpty();
+  }
+
   /** A client stream that is always ready and records what is sent. */
   static final class Observer extends ServerCallStreamObserver<WatchResponse> {
     private final List<WatchResponse> sent;
+    private final List<Throwable> errors;
 
-    Observer(List<WatchResponse> sent) {
+    Observer(List<WatchResponse> sent, List<Throwable> errors) {
       this.sent = sent;
+      this.errors = errors;
     }
 
     @Override public boolean isCancelled() { return false; }
@@ -121,7 +174,7 @@ class WatchHubClockTest {
     @Override public void setMessageCompression(boolean enable) { }
     @Override public void disableAutoInboundFlowControl() { }
     @Override public void onNext(WatchResponse value) { sent.add(value); }
-    @Override public void onError(Throwable t) { }
+    @Override public void onError(Throwable t) { errors.add(t); }
     @Override public void onCompleted() { }
   }
 }
