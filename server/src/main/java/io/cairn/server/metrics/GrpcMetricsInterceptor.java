@@ -23,6 +23,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
   private final Counter sentBytes;
   private final Counter receivedBytes;
   private final Runnable rangeServed;
+  private final ReadDurations reads;
 
   /** --metrics extensive: each call is timed too. */
   private final boolean handlingHistogram;
@@ -39,6 +40,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     this.registry = registry;
     this.handlingHistogram = handlingHistogram;
     this.rangeServed = rangeServed;
+    this.reads = new ReadDurations(registry);
     sentBytes = Counter.builder("etcd_network_client_grpc_sent_bytes")
         .description("The total number of bytes sent to grpc clients.").register(registry);
     receivedBytes = Counter.builder("etcd_network_client_grpc_received_bytes")
@@ -57,6 +59,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     final String method;
     final Counter started;
     final boolean range;
+    final boolean txn;
     final io.micrometer.core.instrument.Timer handling;
     final AtomicReferenceArray<Counter> handled = new AtomicReferenceArray<>(Status.Code.values().length);
 
@@ -70,6 +73,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       service = m.getServiceName();
       method = m.getBareMethodName();
       range = "etcdserverpb.KV".equals(service) && "Range".equals(method);
+      txn = "etcdserverpb.KV".equals(service) && "Txn".equals(method);
       // go-grpc-prometheus' default buckets (Prometheus' DefBuckets)
       handling = !handlingHistogram ? null : io.micrometer.core.instrument.Timer.builder("grpc_server_handling")
           .tag("grpc_type", type).tag("grpc_service", service).tag("grpc_method", method)
@@ -104,6 +108,8 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     long startedAt = System.nanoTime();
     // counted once: at close, or as Canceled when the client goes away first (go-grpc-prometheus does so)
     java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
+    // the read kind (Range, ReadonlyTxn) once the request arrived: such calls are timed for etcd 3.7's metric
+    java.util.concurrent.atomic.AtomicReference<String> readKind = new java.util.concurrent.atomic.AtomicReference<>();
     ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void sendMessage(R message) {
@@ -121,6 +127,10 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
           if (mc.range && status.isOk()) {
             rangeServed.run();
           }
+          String kind = readKind.get();
+          if (kind != null) {
+            reads.record(kind, status.isOk(), System.nanoTime() - startedAt);
+          }
         }
         super.close(status, trailers);
       }
@@ -129,6 +139,9 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       @Override
       public void onMessage(Q message) {
         receivedBytes.increment(size(message));
+        if (mc.range || mc.txn) {
+          readKind.set(ReadDurations.kindOf(mc.range, mc.txn, message));
+        }
         super.onMessage(message);
       }
 

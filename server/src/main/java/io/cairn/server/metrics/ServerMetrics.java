@@ -112,7 +112,7 @@ public final class ServerMetrics implements MemberEvents {
   }
 
   /** etcd's fsync/commit/snapshot buckets: {@code firstNanos} doubling, {@code count} of them. */
-  private static Duration[] doubling(long firstNanos, int count) {
+  static Duration[] doubling(long firstNanos, int count) {
     Duration[] d = new Duration[count];
     for (int i = 0; i < d.length; i++) {
       d[i] = Duration.ofNanos(firstNanos << i);

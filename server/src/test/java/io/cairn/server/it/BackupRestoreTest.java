@@ -184,7 +184,7 @@ class BackupRestoreTest {
     java.io.ByteArrayOutputStream viaHttp = new java.io.ByteArrayOutputStream();
     java.util.List<String> lines = http.text().lines().toList();
     for (String line : lines) {
-      assertThat(line).startsWith("{\"result\":{").contains("\"version\":\"3.6.0\"");
+      assertThat(line).startsWith("{\"result\":{").contains("\"version\":\"3.7.0\"");
       String b64 = line.replaceAll(".*\"blob\":\"([^\"]*)\".*", "$1");
       viaHttp.writeBytes(java.util.Base64.getDecoder().decode(b64));
     }
@@ -215,7 +215,7 @@ class BackupRestoreTest {
       SnapshotResponse first = it.next();
       assertThat(first.getBlob().size()).isEqualTo(32 * 1024);
       assertThat(first.getRemainingBytes()).isGreaterThan(5_000_000);
-      assertThat(first.getVersion()).isEqualTo("3.6.0");
+      assertThat(first.getVersion()).isEqualTo("3.7.0");
       // the client reads nothing more: the server must wait (flow control) with its checkpoint still there
       assertThat(sendDirs(snap)).isEqualTo(1);
     } finally {

@@ -90,7 +90,7 @@ class ClusterTest {
       }
     }
     String table = new Etcdctl(members.get(0).endpoint()).run("endpoint", "status", "--cluster", "-w", "table").ok().out();
-    assertThat(table.lines().filter(l -> l.contains("127.0.0.1:") && l.contains("3.6.0")).count()).as(table).isEqualTo(3);
+    assertThat(table.lines().filter(l -> l.contains("127.0.0.1:") && l.contains("3.7.1")).count()).as(table).isEqualTo(3);
     assertThat(table.lines().filter(l -> l.contains("|      true |")).count()).as(table).isEqualTo(1);
     String list = new Etcdctl(members.get(1).endpoint()).run("member", "list").ok().out();
     for (int i = 0; i < 3; i++) {

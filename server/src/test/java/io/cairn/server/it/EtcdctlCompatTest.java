@@ -33,7 +33,7 @@ class EtcdctlCompatTest {
   void endpointStatusReportsVersionSizeAndLeadership() {
     ctl.run("put", "status-key", "v").ok();
     String json = ctl.run("endpoint", "status", "-w", "json").ok().out();
-    assertThat(json).contains("\"version\":\"3.6.0\"").contains("\"raftTerm\":2");
+    assertThat(json).contains("\"version\":\"3.7.1\"").contains("\"raftTerm\":2");
     assertThat(EtcdctlDifferentialTest.num(json, "raftAppliedIndex")).isEqualTo(EtcdctlDifferentialTest.num(json, "raftIndex"));
     long member = EtcdctlDifferentialTest.num(json, "member_id");
     assertThat(EtcdctlDifferentialTest.num(json, "leader")).isEqualTo(member);

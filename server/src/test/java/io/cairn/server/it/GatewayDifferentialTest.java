@@ -381,7 +381,7 @@ class GatewayDifferentialTest {
     // 3.6's /version adds "storage"; the version numbers are each server's own.
     UnaryOperator<String> versions = s -> s.replaceAll("\"\\d+\\.\\d+\\.\\d+\"", "\"V\"");
     step("version", "GET", "/version", null,
-        v -> v.withBody(v.body().replaceFirst("}$", ",\"storage\":\"3.6.0\"}")), versions);
+        v -> v.withBody(v.body().replaceFirst("}$", ",\"storage\":\"3.7.0\"}")), versions);
     // 3.5+ adds "reason" to /health (empty when healthy).
     UnaryOperator<View> reason = v -> v.withBody(v.body().replaceFirst("}$", ",\"reason\":\"\"}"));
     step("health", "GET", "/health", null, reason, UnaryOperator.identity());
