@@ -206,37 +206,16 @@ public final class ServerMetrics implements MemberEvents {
         + "etcd_debugging_mvcc_keys_total " + (double) keys.get() + "\n";
   }
 
-  /**
-   * The number of live keys. A count walks the key space, so it is redone only when the revision moved, and at most
-   * once a second (a scrape storm must not turn into a scan storm).
-   */
+  /** The number of live keys: the store keeps it with every write, so a scrape costs nothing however large. */
   private static final class KeyCount {
-    private static final long MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
     private final MvccStore store;
-    private long countedAt;
-    private long countedRevision = -1;
-    private long count;
 
     KeyCount(MvccStore store) {
       this.store = store;
     }
 
-    synchronized long get() {
-      long now = System.nanoTime();
-      long revision = store.currentRevision();
-      if (revision != countedRevision && (countedRevision < 0 || now - countedAt > MIN_NANOS)) {
-        try {
-          count = store.range(io.cairn.proto.etcdserverpb.RangeRequest.newBuilder()
-              .setKey(com.google.protobuf.ByteString.copyFrom(new byte[] {0}))
-              .setRangeEnd(com.google.protobuf.ByteString.copyFrom(new byte[] {0}))
-              .setCountOnly(true).setRevision(revision).build()).getCount();
-          countedRevision = revision;
-          countedAt = now;
-        } catch (RuntimeException e) {
-          // a store closing under the scrape, or the revision compacted meanwhile: the last count stands
-        }
-      }
-      return count;
+    long get() {
+      return store.liveKeyCount();
     }
   }
 }

@@ -45,6 +45,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
   static final byte[] META_CONSISTENT_INDEX = meta("consistent_index");
   static final byte[] META_COMPACT_SCHEDULED = meta("compact_scheduled");
   static final byte[] META_COMPACT_FINISHED = meta("compact_finished");
+  /** Live keys at the current revision, written with every batch that changes it (absent in older stores). */
+  static final byte[] META_LIVE_KEYS = meta("live_keys");
   static final long FORMAT_VERSION = 1;
 
   private final Path dir;
@@ -268,6 +270,24 @@ final class KvDatabase implements AutoCloseable, RowSource {
       return v == null ? absent : KeyCodec.getLong(v, 0);
     } catch (RocksDBException e) {
       throw failure("read meta", e);
+    }
+  }
+
+  /** Writes one meta value on its own, durably. */
+  void putMetaLong(byte[] key, long value) {
+    try {
+      db.put(meta, syncWrite, key, KeyCodec.longBytes(value));
+    } catch (RocksDBException e) {
+      throw failure("write meta", e);
+    }
+  }
+
+  /** Removes one meta value, durably. */
+  void deleteMetaKey(byte[] key) {
+    try {
+      db.delete(meta, syncWrite, key);
+    } catch (RocksDBException e) {
+      throw failure("delete meta", e);
     }
   }
 

@@ -68,6 +68,8 @@ public final class MvccStore implements AutoCloseable {
   private volatile Compactor compactor;
   private final StoreOptions options;
   private final AtomicLong currentRev;
+  /** Keys live at the current revision (etcd_debugging_mvcc_keys_total), kept by each committed batch. */
+  private final AtomicLong liveKeys;
   /** etcd's compactMainRev: the scheduled compact revision, -1 if never compacted. */
   private final AtomicLong compactRev;
   private final AtomicLong consistentIndex;
@@ -89,6 +91,7 @@ public final class MvccStore implements AutoCloseable {
     this.currentRev = new AtomicLong(db.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
     this.compactRev = new AtomicLong(db.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
     this.consistentIndex = new AtomicLong(db.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));
+    this.liveKeys = new AtomicLong(liveKeysOf(db, currentRev.get()));
     long finished = db.metaLong(KvDatabase.META_COMPACT_FINISHED, -1);
     this.compactor = new Compactor(db, options.compactionBatchOps(), finished);
     if (compactRev.get() > finished) {
@@ -469,10 +472,35 @@ public final class MvccStore implements AutoCloseable {
     return compactRev.get();
   }
 
-  /** After a batch is written: the index first, the revision last (-1: unchanged). */
-  void publish(long index, long revision) {
+  /** After a batch is written: the index and the live key count first, the revision last (-1: unchanged). */
+  void publish(long index, long revision, long live) {
     if (index >= 0) consistentIndex.set(index);
+    if (live >= 0) liveKeys.set(live);
     if (revision >= 0) currentRev.set(revision);
+  }
+
+  /** How many keys are live at the current revision: a counter, not a scan (a scrape must not walk the store). */
+  public long liveKeyCount() {
+    return liveKeys.get();
+  }
+
+  /**
+   * The stored live key count, or, for a store written before it was kept (or built by an import), one walk of the
+   * key space at {@code revision}, stored for next time.
+   */
+  private static long liveKeysOf(KvDatabase d, long revision) {
+    long stored = d.metaLong(KvDatabase.META_LIVE_KEYS, -1);
+    if (stored >= 0) return stored;
+    long[] n = {0};
+    ByteString all = ByteString.copyFrom(new byte[] {0});
+    try (RocksIterator it = d.newIterator(d.kv)) {
+      RangeReader.forEachLive(it, KeyRange.of(all, all), revision, (k, i) -> {
+        n[0]++;
+        return true;
+      });
+    }
+    d.putMetaLong(KvDatabase.META_LIVE_KEYS, n[0]);
+    return n[0];
   }
 
   private static ResponseHeader header(long revision) {
@@ -539,6 +567,7 @@ public final class MvccStore implements AutoCloseable {
       currentRev.set(fresh.metaLong(KvDatabase.META_CURRENT_REVISION, 1));
       compactRev.set(fresh.metaLong(KvDatabase.META_COMPACT_SCHEDULED, -1));
       consistentIndex.set(fresh.metaLong(KvDatabase.META_CONSISTENT_INDEX, 0));
+      liveKeys.set(liveKeysOf(fresh, currentRev.get()));
       long finished = fresh.metaLong(KvDatabase.META_COMPACT_FINISHED, -1);
       compactor = new Compactor(fresh, options.compactionBatchOps(), finished);
       if (compactRev.get() > finished) {

@@ -44,6 +44,8 @@ public final class StoreBatch implements AutoCloseable {
   /** The consistent index once the staged writes are committed. */
   private long index;
   private boolean revChanged;
+  /** Keys made live minus keys deleted by the staged writes. */
+  private long liveDelta;
   /** Something other than meta entries is staged. */
   private boolean dirty;
   private int writes;
@@ -200,6 +202,7 @@ public final class StoreBatch implements AutoCloseable {
           rev = w.writeRev();
           revChanged = true;
         }
+        liveDelta += w.liveDelta();
         dirty |= w.isDirty();
         index = Math.max(index, consistentIndex);
         afterCommit.addAll(w.afterCommitHooks());
@@ -245,14 +248,16 @@ public final class StoreBatch implements AutoCloseable {
     store.guarded(() -> {
       synchronized (store.writeLock()) {
         boolean advance = index > store.consistentIndex();
+        long live = liveDelta == 0 ? -1 : store.liveKeyCount() + liveDelta;
         try {
+          if (live >= 0) batch.put(store.database().meta, KvDatabase.META_LIVE_KEYS, KeyCodec.longBytes(live));
           if (revChanged) batch.put(store.database().meta, KvDatabase.META_CURRENT_REVISION, KeyCodec.longBytes(rev));
           if (advance) batch.put(store.database().meta, KvDatabase.META_CONSISTENT_INDEX, KeyCodec.longBytes(index));
         } catch (RocksDBException e) {
           throw KvDatabase.failure("stage meta", e);
         }
         if (dirty || advance) store.database().write(batch, dirty);
-        store.publish(advance ? index : -1, revChanged ? rev : -1);
+        store.publish(advance ? index : -1, revChanged ? rev : -1, live);
         List<Runnable> hooks = List.copyOf(afterCommit);
         reset();
         for (Runnable r : hooks) r.run();
@@ -270,6 +275,7 @@ public final class StoreBatch implements AutoCloseable {
     afterCommit.clear();
     pending = false;
     revChanged = false;
+    liveDelta = 0;
     dirty = false;
     writes = 0;
   }

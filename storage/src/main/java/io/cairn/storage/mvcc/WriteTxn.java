@@ -26,6 +26,8 @@ final class WriteTxn implements RowSource, TxnView {
   private int nextSub;
   /** Set when something other than kv changes (lease rows, attachments) is staged. */
   private boolean dirty;
+  /** Keys this txn made live (a put of an absent key) minus those it deleted. */
+  private long liveDelta;
   private final List<Runnable> afterCommit = new ArrayList<>();
 
   WriteTxn(KvDatabase db, WriteBatchWithIndex batch, long beginRev) {
@@ -41,6 +43,10 @@ final class WriteTxn implements RowSource, TxnView {
   /** The revision of this txn's writes. */
   long writeRev() {
     return beginRev + 1;
+  }
+
+  long liveDelta() {
+    return liveDelta;
   }
 
   boolean hasChanges() {
@@ -103,6 +109,7 @@ final class WriteTxn implements RowSource, TxnView {
     KeyValue prev = get(key);
     long create = prev == null ? writeRev() : prev.getCreateRevision();
     long version = prev == null ? 1 : prev.getVersion() + 1;
+    if (prev == null) liveDelta++;
     stage(key, KeyCodec.KIND_PUT, VersionRecord.encode(create, version, lease, value));
     long old = prev == null ? 0 : prev.getLease();
     if (old != lease) {
@@ -123,6 +130,7 @@ final class WriteTxn implements RowSource, TxnView {
       });
     }
     // staged after the scan: the batch must not change under its own iterator
+    liveDelta -= keys.size();
     for (int n = 0; n < keys.size(); n++) {
       stage(keys.get(n), KeyCodec.KIND_TOMBSTONE, VersionRecord.TOMBSTONE);
       if (leases.get(n) != 0) detach(leases.get(n), keys.get(n));

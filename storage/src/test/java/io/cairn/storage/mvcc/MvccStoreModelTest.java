@@ -191,6 +191,10 @@ class MvccStoreModelTest {
         assertThat(store[0].compactRevision()).as("compact revision").isEqualTo(model.compactRevision());
         assertThat(store[0].consistentIndex()).as("consistent index").isEqualTo(model.ci);
         assertThat(store[0].leases()).as("leases").isEqualTo(model.leaseList());
+        com.google.protobuf.ByteString all = com.google.protobuf.ByteString.copyFrom(new byte[] {0});
+        assertThat(store[0].liveKeyCount()).as("live key count (kept, not scanned)").isEqualTo(store[0].range(
+            io.cairn.proto.etcdserverpb.RangeRequest.newBuilder().setKey(all).setRangeEnd(all).setCountOnly(true)
+                .build()).getCount());
         for (long id : LEASE_IDS) {
           assertThat(store[0].leaseKeys(id)).as("keys of lease " + id).isEqualTo(model.leaseKeys(id));
         }
