@@ -18,7 +18,9 @@
 #      K8S_NAMESPACES (10), K8S_POD_SIZE (4096), K8S_PAGE (100), K8S_WATCHERS (4),
 #      K8S_MIX (get=85,list=5,update=6,event=3,delete=1), K8S_COMPACT_EVERY (10s),
 #      K8S_EVENT_TTL (30s), K8S_LEASE_REUSE (2s), K8S_TIMEOUT (5s), K8S_SEED (1),
-#      K8S_ORDER ("cairn etcd"), K8S_EXTRA (more k8sload flags), lib.sh's (CAIRN_JAR,
+#      K8S_ORDER ("cairn etcd"; one side alone also works), K8S_EXTRA (more k8sload flags),
+#      K8S_JVM_DIAG=1 (jstack, GC.heap_info and VM.native_memory of each Cairn member after its
+#      measured run, into the results dir), lib.sh's (CAIRN_JAR,
 #      CAIRN_JAVA_OPTS, BENCH_KEEP_TMP, CAIRN_BENCH_DIR).
 # Output: the markdown on stdout and in $CAIRN_BENCH_DIR/results/<time>/k8s.md, with the raw
 # driver reports beside it.
@@ -72,6 +74,22 @@ poll_rss() {
   POLL_PID=$!
 }
 
+# CPU ticks per thread name (digits folded to N) over all members of $1: "name ticks" lines.
+thread_ticks() {
+  local pid t
+  for pid in ${MEMBER_PIDS[$1]}; do
+    for t in /proc/"$pid"/task/*; do
+      printf '%s %s\n' "$(tr ' ' _ <"$t/comm" 2>/dev/null | sed 's/[0-9][0-9]*/N/g')" \
+        "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
+    done
+  done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }'
+}
+# "name seconds" of the busiest thread groups between two thread_ticks files, top 8.
+thread_split() {
+  awk -v hz="$hz" 'NR == FNR { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 0) printf "%s %.1f\n", $1, d / hz }' "$1" "$2" \
+    | sort -k2 -rn | head -n 8 | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+
 declare -A HWM RSSMAX LEADER CPU
 hz="$(getconf CLK_TCK)"
 for side in $order; do
@@ -89,10 +107,12 @@ for side in $order; do
   # shellcheck disable=SC2086
   poll_rss "$r-rss.txt" ${MEMBER_PIDS[$side]}
   t_before="$(bench_member_ticks "$side")"
+  thread_ticks "$side" >"$r-threads-before.txt"
   bench_log "$side: measured run ${dur} s"
   drive "$r-run.txt" $((dur + 120)) -phase run -duration "${dur}s" -endpoints "$eps" -seed $((seed + 1)) \
     -label "$side" "${common[@]}" "${extra[@]}" || bench_log "$side: run exited with $?"
   touch "$r-rss.txt.stop"; wait "$POLL_PID" 2>/dev/null || true
+  thread_ticks "$side" >"$r-threads-after.txt"
   CPU[$side]="$(paste -d' ' <(tr ' ' '\n' <<<"$t_before") <(tr ' ' '\n' <<<"$(bench_member_ticks "$side")") \
     | awk -v hz="$hz" '{ printf "%s%.1f", (NR > 1 ? " " : ""), ($2 - $1) / hz }')"
   HWM[$side]=""; RSSMAX[$side]=""
@@ -100,17 +120,22 @@ for side in $order; do
     HWM[$side]+="${HWM[$side]:+ }$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
     RSSMAX[$side]+="${RSSMAX[$side]:+ }$(awk -v p="$pid" '$1 == p {print $2}' "$r-rss.txt" 2>/dev/null || echo 0)"
   done
+  printf 'hwm_kb %s\nrss_max_kb %s\ncpu_s %s\nleader_idx %s\n' "${HWM[$side]}" "${RSSMAX[$side]}" "${CPU[$side]}" "${LEADER[$side]}" >"$r-members.txt"
   bench_check_members "$side"
-  if [ "$side" = cairn ] && [ -n "${K8S_JSTACK:-}" ]; then
-    for pid in ${MEMBER_PIDS[$side]}; do jstack "$pid" >"$r-jstack-$pid.txt" 2>&1 || true; done
+  if [ "$side" = cairn ] && [ "${K8S_JVM_DIAG:-0}" = 1 ]; then
+    # thread dumps, heap and (if started with -XX:NativeMemoryTracking=summary) native memory
+    for pid in ${MEMBER_PIDS[$side]}; do
+      jstack "$pid" >"$r-jstack-$pid.txt" 2>&1 || true
+      { jcmd "$pid" GC.heap_info; jcmd "$pid" VM.native_memory summary; } >"$r-jvm-memory-$pid.txt" 2>&1 || true
+    done
   fi
   bench_stop_members "$side"
 done
 
 # ---- the table ----
-kv() { awk -F'\t' -v k="$2" -v col="$3" '$1 == "KIND" && $2 == k { print $col; exit }' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null; }
-total() { awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null | tail -n1; }
-watchline() { grep '^WATCH' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null | tr '\t' ' ' | cut -d' ' -f2- ; }
+kv() { awk -F'\t' -v k="$2" -v col="$3" '$1 == "KIND" && $2 == k { print $col; exit }' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null || true; }
+total() { awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null | tail -n1 || true; }
+watchline() { grep '^WATCH' "$BENCH_RESULTS/$1-run.txt" 2>/dev/null | tr '\t' ' ' | cut -d' ' -f2- || true; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 sum() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"$1"; }
@@ -127,8 +152,8 @@ md="$BENCH_RESULTS/k8s.md"
   echo "| | Cairn | etcd | Cairn ÷ etcd |"
   echo "|---|---|---|---|"
   echo "| throughput, apiserver requests/s (a paginated LIST counts once) | ${ca:--} | ${et:--} | $(ratio "${ca:-x}" "${et:-x}") |"
-  pc="$(awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/cairn-populate.txt" 2>/dev/null | tail -n1)"
-  pe="$(awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/etcd-populate.txt" 2>/dev/null | tail -n1)"
+  pc="$(awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/cairn-populate.txt" 2>/dev/null | tail -n1 || true)"
+  pe="$(awk -F'\t' '$1 == "TOTAL" { sub("ops_per_s ", "", $5); print $5 }' "$BENCH_RESULTS/etcd-populate.txt" 2>/dev/null | tail -n1 || true)"
   echo "| populate: pod creates/s (cold; before the warm-up) | ${pc:--} | ${pe:--} | $(ratio "${pc:-x}" "${pe:-x}") |"
   hc="$(sum "${HWM[cairn]:-0}")"; he="$(sum "${HWM[etcd]:-0}")"
   echo "| peak RSS (VmHWM), sum of 3 members, MiB | $(mib "$hc") | $(mib "$he") | $(ratio "$hc" "$he") |"
@@ -142,8 +167,8 @@ md="$BENCH_RESULTS/k8s.md"
   cc="$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"${CPU[cairn]:-0}")"
   ce="$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }' <<<"${CPU[etcd]:-0}")"
   echo "| CPU seconds of the 3 members during the measured run (per member) | $cc (${CPU[cairn]:-}) | $ce (${CPU[etcd]:-}) | $(ratio "$cc" "$ce") |"
-  nc="$(awk -F'\t' '$1 == "TOTAL" { sub("ops ", "", $2); print $2 }' "$BENCH_RESULTS/cairn-run.txt" 2>/dev/null | tail -n1)"
-  ne="$(awk -F'\t' '$1 == "TOTAL" { sub("ops ", "", $2); print $2 }' "$BENCH_RESULTS/etcd-run.txt" 2>/dev/null | tail -n1)"
+  nc="$(awk -F'\t' '$1 == "TOTAL" { sub("ops ", "", $2); print $2 }' "$BENCH_RESULTS/cairn-run.txt" 2>/dev/null | tail -n1 || true)"
+  ne="$(awk -F'\t' '$1 == "TOTAL" { sub("ops ", "", $2); print $2 }' "$BENCH_RESULTS/etcd-run.txt" 2>/dev/null | tail -n1 || true)"
   uc="$(awk -v c="$cc" -v n="${nc:-0}" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "-" }')"
   ue="$(awk -v c="$ce" -v n="${ne:-0}" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "-" }')"
   echo "| cluster CPU µs per apiserver request | $uc | $ue | $(ratio "$uc" "$ue") |"
@@ -162,6 +187,11 @@ md="$BENCH_RESULTS/k8s.md"
   done
   echo
   echo "Watch: Cairn: $(watchline cairn); etcd: $(watchline etcd)."
+  echo
+  for side in cairn etcd; do
+    [ -f "$BENCH_RESULTS/$side-threads-after.txt" ] || continue
+    echo "- $side CPU by thread (3 members, measured run): $(thread_split "$BENCH_RESULTS/$side-threads-before.txt" "$BENCH_RESULTS/$side-threads-after.txt")"
+  done
   echo
   for side in cairn etcd; do
     errs="$(awk -F'\t' '$1 == "KIND" && $2 != "kind" && $4 + 0 > 0 { printf "%s: %s errors, first: %s; ", $2, $4, $8 }' "$BENCH_RESULTS/$side-run.txt" 2>/dev/null || true)"
