@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes-shaped load driver (scripts/bench/k8s/k8sload, our own Go program) offline,
+# GOPATH-style, against etcd 3.4's Go client as Debian packages it under /usr/share/gocode (no
+# module proxy, no etcd code in this repository), into a cache directory outside the repository,
+# and prints the path of the binary on stdout. Rebuilds only when main.go is newer than the binary.
+# Env: CAIRN_BENCH_DIR (default ~/.cache/cairn-bench); the binary is $CAIRN_BENCH_DIR/k8sload.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cache="${CAIRN_BENCH_DIR:-$HOME/.cache/cairn-bench}"
+bin="$cache/k8sload"
+src="$here/k8sload/main.go"
+log() { echo "k8s/build.sh: $*" >&2; }
+
+if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then echo "$bin"; exit 0; fi
+mkdir -p "$cache"
+need=()
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ] || need+=(golang-etcd-server-dev)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing ${need[*]}"
+    apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >&2
+  else
+    log "missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}"
+    exit 1
+  fi
+fi
+# A throw-away GOPATH holding only our package; its imports resolve to /usr/share/gocode.
+gp="$(mktemp -d "$cache/gopath.XXXXXX")"
+trap 'rm -rf "$gp"' EXIT
+mkdir -p "$gp/src/cairn/k8sload"
+cp "$src" "$gp/src/cairn/k8sload/"
+log "building k8sload"
+(cd "$gp/src/cairn/k8sload" && GO111MODULE=off GOFLAGS="" GOPATH="$gp:/usr/share/gocode" \
+   GOCACHE="$cache/go-build" go build -o "$bin.tmp" .)
+mv "$bin.tmp" "$bin"
+log "built $bin"
+echo "$bin"
