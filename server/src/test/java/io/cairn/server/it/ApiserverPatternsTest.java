@@ -60,7 +60,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * another member and relist after a 410. In the end every watcher's events, list by list, must be the store's history
  * of the prefix: no revision missing or repeated, prev_kv equal to the previous state of the key, every acknowledged
  * write exactly once with its value and lease, bookmarks never ahead of an event, and the final state equal to a
- * final List. {@code -Dapiserver.skipOneEvent=true} drops one event in each watcher and must make it fail.
+ * final List. {@code -Dapiserver.mutate=skip} (each watcher drops one event) and {@code -Dapiserver.mutate=repeat}
+ * (watches resume one revision early) must make it fail.
  */
 class ApiserverPatternsTest {
   static final String PREFIX = "/registry/pods/";
@@ -254,6 +255,13 @@ class ApiserverPatternsTest {
       assertThat(onKilled.resumes()).as("the watch on the killed leader resumed: " + report).isPositive();
     }
     assertThat(stale.relists()).as(report).isEqualTo(1);
+    // ErrCompacted as etcd sends it: canceled, compact_revision = the compacted revision, no reason, no events
+    assertThat(stale.compactedResponses).as(report).hasSize(1).allSatisfy(r -> {
+      assertThat(r.getCanceled()).as("%s", r).isTrue();
+      assertThat(r.getCompactRevision()).as("%s", r).isEqualTo(compactTo);
+      assertThat(r.getCancelReason()).as("%s", r).isEmpty();
+      assertThat(r.getEventsCount()).as("%s", r).isZero();
+    });
     assertThat(watches.stream().flatMap(w -> w.segments.stream()).flatMap(s -> s.progress.stream())
         .filter(p -> p.watchId() == -1).count()).as("RequestProgress answers: " + report).isPositive();
   }

@@ -68,6 +68,8 @@ final class ApiserverWatch implements AutoCloseable {
   final List<Segment> segments = new CopyOnWriteArrayList<>();
   /** Why each stream ended (status code and description) and every cancel, for the report. */
   final List<String> interruptions = new CopyOnWriteArrayList<>();
+  /** The responses that reported a compacted start revision (ErrCompacted), as sent. */
+  final List<WatchResponse> compactedResponses = new CopyOnWriteArrayList<>();
   /** Failures the checks must report (an unexpected cancel, a relist that failed too often). */
   final List<String> errors = new CopyOnWriteArrayList<>();
   private final ApiserverStore lister;
@@ -75,7 +77,9 @@ final class ApiserverWatch implements AutoCloseable {
   private final ScheduledExecutorService retry;
   private final int listLimit;
   private volatile boolean closed;
-  private volatile boolean skipOne = Boolean.getBoolean("apiserver.skipOneEvent");
+  /** Self-checks of the checks, each must fail the test: drop one event, or resume one revision early. */
+  private volatile boolean skipOne = "skip".equals(System.getProperty("apiserver.mutate"));
+  private final boolean resumeEarly = "repeat".equals(System.getProperty("apiserver.mutate"));
   /**
    * Whether answers to RequestProgress (watch id -1) are bookmarks. The apiserver trusts them only from etcd
    * >= 3.5.13 or 3.4.31-3.4.x: before etcd-io/etcd#15237 (issue #15220) the server answered at once with its current
@@ -140,7 +144,7 @@ final class ApiserverWatch implements AutoCloseable {
         });
     requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
         .setKey(ApiserverStore.b(prefix)).setRangeEnd(ApiserverStore.b(ApiserverStore.prefixEnd(prefix)))
-        .setStartRevision(next).setPrevKv(true).setProgressNotify(true)).build());
+        .setStartRevision(resumeEarly && restarts > 0 ? next - 1 : next).setPrevKv(true).setProgressNotify(true)).build());
   }
 
   private synchronized void received(Object token, WatchResponse r) {
@@ -151,6 +155,7 @@ final class ApiserverWatch implements AutoCloseable {
     if (r.getCompactRevision() != 0) {
       // ErrCompacted: the apiserver answers 410 and its reflector relists
       interruptions.add("compacted at " + r.getCompactRevision() + " (resuming from " + next + ")");
+      compactedResponses.add(r);
       leave(ch -> retry.execute(this::relist));
       return;
     }
@@ -172,7 +177,7 @@ final class ApiserverWatch implements AutoCloseable {
     }
     for (Event e : r.getEventsList()) {
       if (skipOne && seg.events.size() == 20) {
-        skipOne = false; // the self-check of the checks: -Dapiserver.skipOneEvent=true must fail the test
+        skipOne = false;
         continue;
       }
       seg.events.add(new Ev(e.getType() == Event.EventType.DELETE, e.getKv(), e.hasPrevKv() ? e.getPrevKv() : null));
