@@ -24,9 +24,9 @@ import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
 /**
- * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys) and every native options object, and closes them in the
- * right order. RocksDB failures surface as {@link IllegalStateException}: the apply thread cannot continue after a
- * failed write, and the server treats it as fatal.
+ * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys) and every native
+ * options object, and closes them in the right order. RocksDB failures surface as {@link IllegalStateException}: the
+ * apply thread cannot continue after a failed write, and the server treats it as fatal.
  */
 final class KvDatabase implements AutoCloseable, RowSource {
   static {
@@ -183,26 +183,39 @@ final class KvDatabase implements AutoCloseable, RowSource {
   }
 
   /**
-   * Format 1 to 2: fills kv_keys from one scan of kv, in bounded unsynced batches, makes it durable with a flush of
-   * every family, and only then records format 2 (synced). Nothing else writes meanwhile (the store is not open
-   * yet), and every kv_keys entry is a pure function of its kv entry, so a fill cut short by a crash leaves format 1
-   * and is simply redone from the start on the next open: rewriting an entry that is already there changes nothing.
+   * Format 1 to 2: makes kv_keys equal to kv minus the values, in one merged scan of both, written in bounded
+   * unsynced batches; makes that durable with a flush of every family; and only then records format 2 (synced).
+   * Nothing else writes meanwhile (the store is not open yet), every kv_keys entry is a pure function of its kv entry,
+   * and an entry of kv_keys with no kv entry is deleted, so a migration cut short by a crash leaves format 1 and is
+   * simply redone from the start on the next open, whatever it had written.
    */
   private void migrateToFormat2() {
     long started = System.nanoTime();
     long entries = 0;
+    long stale = 0;
     WriteBatch batch = new WriteBatch();
-    try (RocksIterator it = db.newIterator(kv)) {
+    try (RocksIterator it = db.newIterator(kv); RocksIterator old = db.newIterator(kvKeys)) {
+      old.seekToFirst();
       for (it.seekToFirst(); it.isValid(); it.next()) {
-        batch.put(kvKeys, it.key(), VersionRecord.header(it.value()));
-        entries++;
-        if (batch.count() >= MIGRATION_BATCH_ENTRIES) {
-          write(batch, false);
-          batch.close();
-          batch = new WriteBatch();
+        byte[] k = it.key();
+        // a kv_keys entry below k has no kv entry (only a partial earlier run can have left kv_keys non-empty)
+        for (; old.isValid() && java.util.Arrays.compareUnsigned(old.key(), k) <= 0; old.next()) {
+          if (!java.util.Arrays.equals(old.key(), k)) {
+            batch.delete(kvKeys, old.key());
+            stale++;
+          }
         }
+        batch.put(kvKeys, k, VersionRecord.header(it.value()));
+        entries++;
+        if (batch.count() >= MIGRATION_BATCH_ENTRIES) batch = writeAndRenew(batch);
+      }
+      for (; old.isValid(); old.next()) {
+        batch.delete(kvKeys, old.key());
+        stale++;
+        if (batch.count() >= MIGRATION_BATCH_ENTRIES) batch = writeAndRenew(batch);
       }
       it.status();
+      old.status();
       if (batch.count() > 0) write(batch, false);
     } catch (RocksDBException e) {
       throw failure("migrate to format 2", e);
@@ -212,8 +225,15 @@ final class KvDatabase implements AutoCloseable, RowSource {
     flush(); // the fill is in SST files (atomic flush: every family) before the format says it is there
     putMetaLong(META_FORMAT, FORMAT_VERSION);
     org.slf4j.LoggerFactory.getLogger(KvDatabase.class).info(
-        "mvcc: migrated {} from storage format 1 to 2: indexed {} kv entries in {} ms", dir, entries,
-        (System.nanoTime() - started) / 1_000_000);
+        "mvcc: migrated {} from storage format 1 to 2: indexed {} kv entries ({} stale removed) in {} ms", dir,
+        entries, stale, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Writes {@code batch} unsynced, closes it and returns a new one (the iterators read the DB, not the batch). */
+  private WriteBatch writeAndRenew(WriteBatch batch) {
+    write(batch, false);
+    batch.close();
+    return new WriteBatch();
   }
 
   /**

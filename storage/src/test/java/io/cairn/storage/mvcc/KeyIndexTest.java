@@ -110,8 +110,8 @@ class KeyIndexTest {
 
   /**
    * Turns a closed format-2 store back into format 1 as an older release left it: no kv_keys column family (or, with
-   * {@code keepEvery} > 0, a kv_keys holding only every keepEvery-th entry, as a migration cut short leaves it) and
-   * format 1 in meta.
+   * {@code keepEvery} > 0, a kv_keys holding only every keepEvery-th entry, as a migration cut short leaves it, plus
+   * a few entries kv does not have) and format 1 in meta.
    */
   static void downgrade(Path dir, int keepEvery) throws Exception {
     List<byte[]> names;
@@ -136,6 +136,11 @@ class KeyIndexTest {
         int n = 0;
         try (RocksIterator it = db.newIterator(keys); WriteBatch wb = new WriteBatch()) {
           for (it.seekToFirst(); it.isValid(); it.next()) if (n++ % keepEvery != 0) wb.delete(keys, it.key());
+          // and entries kv does not have, before, between and after its keys: a migration must remove them
+          for (String stray : new String[] {"", "k/0055", "zz"}) {
+            byte[] prefix = KeyCodec.prefix(ByteString.copyFromUtf8(stray));
+            wb.put(keys, KeyCodec.versionKey(prefix, 1, 7, KeyCodec.KIND_PUT), new byte[VersionRecord.HEADER]);
+          }
           db.write(new org.rocksdb.WriteOptions(), wb);
         }
       }
