@@ -140,7 +140,8 @@ final class Compactor implements AutoCloseable {
     byte[] prefix = KeyCodec.prefix(key);
     try (Slice bound = new Slice(KeyCodec.pastAllVersions(prefix));
         ReadOptions ro = new ReadOptions().setIterateUpperBound(bound);
-        RocksIterator it = db.newIterator(db.kv, ro)) {
+        // kv_keys holds kv's key set without the values: the walk reads no value bytes
+        RocksIterator it = db.newIterator(db.kvKeys, ro)) {
       it.seek(KeyCodec.seekAtOrBelow(prefix, c));
       if (!it.isValid() || !KeyCodec.hasPrefix(it.key(), prefix)) return; // already compacted away
       byte[] kept = it.key();
@@ -158,6 +159,7 @@ final class Compactor implements AutoCloseable {
     void delete(byte[] kvKey) {
       try {
         batch.delete(db.kv, kvKey);
+        batch.delete(db.kvKeys, kvKey); // kv_keys keeps kv's key set exactly
       } catch (RocksDBException e) {
         throw KvDatabase.failure("stage compaction delete", e);
       }

@@ -140,10 +140,11 @@ public final class MvccStore implements AutoCloseable {
     return guarded(() -> {
       long cur = currentRev.get();
       RangeResponse resp;
-      try (RocksIterator it = db.newIterator(db.kv)) {
-        resp = RangeEvaluator.execute(req, it, cur, compactRev.get(), new ResponseBudget(options.maxResponseBytes()),
-            countAll);
-      }
+      // Two iterators (kv, kv_keys) may each see a different moment, but a range reads at a revision <= cur, whose
+      // versions only a compaction past it could change, and checkNotCompactedMeanwhile fails the read then.
+      KvDatabase d = db;
+      resp = RangeEvaluator.execute(req, RangeEvaluator.Source.of(d), cur, compactRev.get(),
+          new ResponseBudget(options.maxResponseBytes()), countAll);
       checkNotCompactedMeanwhile(req.getRevision() <= 0 ? cur : req.getRevision());
       return resp;
     });
@@ -493,7 +494,7 @@ public final class MvccStore implements AutoCloseable {
     if (stored >= 0) return stored;
     long[] n = {0};
     ByteString all = ByteString.copyFrom(new byte[] {0});
-    try (RocksIterator it = d.newIterator(d.kv)) {
+    try (RocksIterator it = d.newIterator(d.kvKeys)) { // counting needs no values
       RangeReader.forEachLive(it, KeyRange.of(all, all), revision, (k, i) -> {
         n[0]++;
         return true;

@@ -19,21 +19,51 @@ final class RangeEvaluator {
   private RangeEvaluator() {}
 
   /**
+   * Where a range reads: the kv column family (values included) and kv_keys (the same entries without values), both
+   * as one view sees them. The evaluator opens only the iterators a request needs, and closes them.
+   */
+  interface Source {
+    /** A new iterator over kv. */
+    RocksIterator newIterator();
+
+    /** A new iterator over kv_keys. */
+    RocksIterator newKeyIterator();
+
+    static Source of(KvDatabase db) {
+      return new Source() {
+        @Override
+        public RocksIterator newIterator() {
+          return db.newIterator(db.kv);
+        }
+
+        @Override
+        public RocksIterator newKeyIterator() {
+          return db.newIterator(db.kvKeys);
+        }
+      };
+    }
+  }
+
+  /**
    * @param currentRev the revision the read view is at (header.revision of the response; inside a write txn it is
    *     the txn's revision once the txn has written something)
    * @param firstRev the compacted revision, or -1 if never compacted (etcd's compactMainRev)
    * @param budget charged for every key-value held for the response; throws once it is spent
    */
-  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev,
+  static RangeResponse execute(RangeRequest r, Source src, long currentRev, long firstRev,
       ResponseBudget budget) {
-    return execute(r, it, currentRev, firstRev, budget, true);
+    return execute(r, src, currentRev, firstRev, budget, true);
   }
 
   /**
+   * Reads values only for the key-values it returns: count_only and keys_only (unless sorted by value) walk kv_keys
+   * alone, and a limited range reads its limit + 1 key-values from kv, then counts the rest of the range on kv_keys.
+   * Counting therefore costs work per key, never per value byte.
+   *
    * @param countAll false: stop reading once a limited, unsorted, unfiltered range has its limit + 1 keys (enough to
    *     know {@code more}); {@code count} then covers only the keys read
    */
-  static RangeResponse execute(RangeRequest r, RocksIterator it, long currentRev, long firstRev,
+  static RangeResponse execute(RangeRequest r, Source src, long currentRev, long firstRev,
       ResponseBudget budget, boolean countAll) {
     long rev = resolveRevision(r.getRevision(), currentRev, firstRev);
     KeyRange range = KeyRange.of(r.getKey(), r.getRangeEnd());
@@ -41,12 +71,9 @@ final class RangeEvaluator {
         .setHeader(ResponseHeader.newBuilder().setRevision(currentRev));
 
     if (r.getCountOnly()) {
-      long[] count = {0};
-      RangeReader.forEachLive(it, range, rev, (k, i) -> {
-        count[0]++;
-        return true;
-      });
-      return resp.setCount(count[0]).build();
+      try (RocksIterator keys = src.newKeyIterator()) {
+        return resp.setCount(countLive(keys, range, rev)).build();
+      }
     }
 
     RangeRequest.SortOrder order = effectiveOrder(r);
@@ -64,15 +91,25 @@ final class RangeEvaluator {
 
     List<KeyValue> kvs = new ArrayList<>();
     long[] count = {0};
-    RangeReader.forEachLive(it, range, rev, (k, i) -> {
-      count[0]++;
-      if (kvs.size() < maxKvs) {
+    byte[][] lastPrefix = {null};
+    // without values the key-values come from kv_keys, whose records are the kv records minus the value bytes
+    try (RocksIterator it = withValue ? src.newIterator() : src.newKeyIterator()) {
+      RangeReader.forEachLive(it, range, rev, (k, i) -> {
+        count[0]++;
         KeyValue kv = VersionRecord.decode(KeyCodec.userKey(k), KeyCodec.revision(k), i.value(), withValue);
         budget.charge(kv);
         kvs.add(kv);
+        if (kvs.size() < maxKvs) return true;
+        lastPrefix[0] = java.util.Arrays.copyOf(k, KeyCodec.prefixLength(k));
+        return false;
+      });
+    }
+    // etcd's count covers the whole range: count what is past the last key read, without reading values
+    if (countAll && lastPrefix[0] != null) {
+      try (RocksIterator keys = src.newKeyIterator()) {
+        count[0] += countLiveAfter(keys, lastPrefix[0], range, rev);
       }
-      return countAll || kvs.size() < maxKvs; // etcd's count covers the whole range
-    });
+    }
 
     List<KeyValue> out = kvs;
     if (r.getMaxModRevision() != 0) out = prune(out, kv -> kv.getModRevision() > r.getMaxModRevision());
@@ -93,6 +130,25 @@ final class RangeEvaluator {
       resp.addKvs(r.getKeysOnly() && withValue ? kv.toBuilder().clearValue().build() : kv);
     }
     return resp.setCount(count[0]).build();
+  }
+
+  private static long countLive(RocksIterator keys, KeyRange range, long rev) {
+    long[] count = {0};
+    RangeReader.forEachLive(keys, range, rev, (k, i) -> {
+      count[0]++;
+      return true;
+    });
+    return count[0];
+  }
+
+  /** Live keys of {@code range} after the user key whose escaped prefix is {@code prefix}. */
+  private static long countLiveAfter(RocksIterator keys, byte[] prefix, KeyRange range, long rev) {
+    long[] count = {0};
+    RangeReader.forEachLiveAfter(keys, prefix, range, rev, (k, i) -> {
+      count[0]++;
+      return true;
+    });
+    return count[0];
   }
 
   /** mvcc rangeKeys: future check first, then "latest", then compacted (== compact revision is readable). */

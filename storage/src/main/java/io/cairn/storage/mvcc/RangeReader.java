@@ -32,10 +32,23 @@ final class RangeReader {
       if (KeyCodec.hasPrefix(k, prefix) && !KeyCodec.isTombstone(k)) visitor.visit(k, it);
       return;
     }
+    walk(it, KeyCodec.escaped(range.key), range, rev, visitor);
+  }
+
+  /**
+   * Like {@link #forEachLive}, but only the keys of {@code range} after the user key whose escaped prefix is
+   * {@code prefix} (which the range holds): how a limited range goes on counting past the keys it returned.
+   */
+  static void forEachLiveAfter(RocksIterator it, byte[] prefix, KeyRange range, long rev, Visitor visitor) {
+    if (range.single) return; // a single key has nothing after it
+    walk(it, KeyCodec.pastAllVersions(prefix), range, rev, visitor);
+  }
+
+  private static void walk(RocksIterator it, byte[] start, KeyRange range, long rev, Visitor visitor) {
     // Compare escaped prefixes instead of decoded keys: escaping preserves order, and it avoids decoding keys
     // that are only counted.
     byte[] endPrefix = range.end == null ? null : KeyCodec.prefix(range.end);
-    it.seek(KeyCodec.escaped(range.key));
+    it.seek(start);
     while (it.isValid()) {
       byte[] k = it.key();
       int plen = KeyCodec.prefixLength(k);

@@ -25,6 +25,11 @@ final class SnapshotView implements TxnView, AutoCloseable {
   }
 
   @Override
+  public RocksIterator newKeyIterator() {
+    return db.newIterator(db.kvKeys, readOptions);
+  }
+
+  @Override
   public long readRev() {
     return rev;
   }

@@ -10,9 +10,9 @@ import org.rocksdb.WriteBatch;
 
 /**
  * Builds a new store from another system's history (an etcd backend): versions with their own revisions, leases,
- * auth rows and the compaction marks, written as the store's own writes would have left them (kv and rev rows, lease
- * rows, the lease_keys index of each key's live version). Written in unsynced batches and made durable by one flush
- * in {@link #finish}; a store left unfinished is garbage and the caller deletes it. Open the result with
+ * auth rows and the compaction marks, written as the store's own writes would have left them (kv, kv_keys and rev
+ * rows, lease rows, the lease_keys index of each key's live version). Written in unsynced batches and made durable by
+ * one flush in {@link #finish}; a store left unfinished is garbage and the caller deletes it. Open the result with
  * {@link MvccStore#open}.
  */
 public final class StoreImport implements AutoCloseable {
@@ -44,7 +44,9 @@ public final class StoreImport implements AutoCloseable {
     }
     byte kind = tombstone ? KeyCodec.KIND_TOMBSTONE : KeyCodec.KIND_PUT;
     byte[] record = tombstone ? VersionRecord.TOMBSTONE : VersionRecord.encode(createRevision, version, lease, value);
-    put(db.kv, KeyCodec.versionKey(KeyCodec.prefix(key), revision, (int) sub, kind), record);
+    byte[] kvKey = KeyCodec.versionKey(KeyCodec.prefix(key), revision, (int) sub, kind);
+    put(db.kv, kvKey, record);
+    put(db.kvKeys, kvKey, VersionRecord.header(record));
     put(db.rev, KeyCodec.revKey(revision, (int) sub), KeyCodec.revValue(kind, key));
     maxRevision = Math.max(maxRevision, revision);
   }
@@ -90,7 +92,7 @@ public final class StoreImport implements AutoCloseable {
   /** kv keys sort by key, newest version first: the first row of each key is its latest version. */
   private void attachLiveKeys() {
     byte[] prefix = null;
-    try (RocksIterator it = db.newIterator(db.kv)) {
+    try (RocksIterator it = db.newIterator(db.kvKeys)) { // the lease is in the header: no values needed
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] k = it.key();
         if (prefix != null && KeyCodec.hasPrefix(k, prefix)) continue;

@@ -154,8 +154,8 @@ final class TxnExecutor {
    */
   private RangeResponse range(RangeRequest r, TxnView view, boolean inWriteTxn) {
     if (r.getRevision() > 0) lowestRangeRev = Math.min(lowestRangeRev, r.getRevision());
-    try (RocksIterator it = view.newIterator()) {
-      return RangeEvaluator.execute(r, it, view.readRev(), firstRev, budget);
+    try {
+      return RangeEvaluator.execute(r, view, view.readRev(), firstRev, budget);
     } catch (MvccException e) {
       if (!inWriteTxn || e.code() != MvccException.Code.RESOURCE_EXHAUSTED) throw e;
       if (oversized == null) oversized = e;

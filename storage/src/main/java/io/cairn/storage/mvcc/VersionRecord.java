@@ -7,7 +7,8 @@ import io.cairn.proto.mvccpb.KeyValue;
 /**
  * Value layout of a live version in the {@code kv} column family:
  * {@code BE64(create_revision) | BE64(version) | BE64(lease) | value bytes}. Tombstones have an empty value (their
- * kind is in the key). The key and mod_revision are not stored: they are in the kv key.
+ * kind is in the key). The key and mod_revision are not stored: they are in the kv key. The kv_keys column family
+ * holds the same keys with {@link #header} of each record: the same layout without the value bytes.
  */
 final class VersionRecord {
   static final int HEADER = 24;
@@ -22,6 +23,14 @@ final class VersionRecord {
     KeyCodec.putLong(out, 16, lease);
     value.copyTo(out, HEADER);
     return out;
+  }
+
+  /**
+   * The record as the kv_keys column family holds it: the header without the value bytes (a tombstone's empty record
+   * stays empty). {@link #decode} reads it as it reads a full record, minus the value.
+   */
+  static byte[] header(byte[] record) {
+    return record.length <= HEADER ? record : java.util.Arrays.copyOf(record, HEADER);
   }
 
   /** The lease of a live version's record. */

@@ -79,6 +79,12 @@ final class WriteTxn implements RowSource, TxnView {
     return newIterator(db.kv);
   }
 
+  /** The same over kv_keys (no values), also merging this txn's staged writes. */
+  @Override
+  public RocksIterator newKeyIterator() {
+    return newIterator(db.kvKeys);
+  }
+
   @Override
   public RocksIterator newIterator(ColumnFamilyHandle cf) {
     return batch.newIteratorWithBase(cf, db.newIterator(cf));
@@ -179,7 +185,9 @@ final class WriteTxn implements RowSource, TxnView {
   private void stage(ByteString key, byte kind, byte[] record) {
     int sub = nextSub++;
     try {
-      batch.put(db.kv, KeyCodec.versionKey(KeyCodec.prefix(key), writeRev(), sub, kind), record);
+      byte[] kvKey = KeyCodec.versionKey(KeyCodec.prefix(key), writeRev(), sub, kind);
+      batch.put(db.kv, kvKey, record);
+      batch.put(db.kvKeys, kvKey, VersionRecord.header(record));
       batch.put(db.rev, KeyCodec.revKey(writeRev(), sub), KeyCodec.revValue(kind, key));
     } catch (RocksDBException e) {
       throw KvDatabase.failure("stage write", e);
