@@ -21,6 +21,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -85,8 +86,10 @@ final class KvDatabase implements AutoCloseable, RowSource {
 
   private KvDatabase(Path dir, StoreOptions o) throws RocksDBException {
     this.dir = dir;
-    LRUCache cache = own(new LRUCache(o.blockCacheBytes()));
-    // index and filter blocks live in the block cache, so memory stays within the configured cache size
+    // one budget for the store's memory: data, index and filter blocks, plus every column family's memtables, which
+    // are charged to the same cache (WriteBufferManager) and flushed, largest first, past their share
+    LRUCache cache = own(new LRUCache(o.blockCacheBytes() + o.memtableBudgetBytes()));
+    WriteBufferManager memtables = own(new WriteBufferManager(o.memtableBudgetBytes(), cache));
     BlockBasedTableConfig table = new BlockBasedTableConfig()
         .setBlockCache(cache)
         .setCacheIndexAndFilterBlocks(true)
@@ -104,6 +107,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
         // every flush writes all column families together: the SST files then never hold one family's share of a
         // batch without the others' (the consistent index lives in meta), even when RocksDB's log is not synced
         .setAtomicFlush(true)
+        .setWriteBufferManager(memtables)
         .setKeepLogFileNum(4));
     List<ColumnFamilyDescriptor> cfs = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, metaOpts),
@@ -404,7 +408,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
     return Math.max(live, 1);
   }
 
-  private long memtableBytes() {
+  long memtableBytes() {
     long total = 0;
     for (ColumnFamilyHandle cf : all) total += property(cf, "rocksdb.cur-size-all-mem-tables");
     return total;

@@ -5,6 +5,7 @@ public final class StoreOptions {
   private final boolean syncWrites;
   private final long blockCacheBytes;
   private final long writeBufferBytes;
+  private final long memtableBudgetBytes;
   private final int compactionBatchOps;
   private final long maxResponseBytes;
 
@@ -12,6 +13,7 @@ public final class StoreOptions {
     this.syncWrites = b.syncWrites;
     this.blockCacheBytes = b.blockCacheBytes;
     this.writeBufferBytes = b.writeBufferBytes;
+    this.memtableBudgetBytes = b.memtableBudgetBytes > 0 ? b.memtableBudgetBytes : 2 * b.writeBufferBytes;
     this.compactionBatchOps = b.compactionBatchOps;
     this.maxResponseBytes = b.maxResponseBytes;
   }
@@ -38,6 +40,15 @@ public final class StoreOptions {
     return writeBufferBytes;
   }
 
+  /**
+   * All memtables together, every column family included (RocksDB's WriteBufferManager): past it the largest is
+   * flushed. Default: two write buffers' worth. Charged to the block cache, which is sized to hold it on top of
+   * {@link #blockCacheBytes}, so the store's memory stays within their sum whatever the number of families.
+   */
+  public long memtableBudgetBytes() {
+    return memtableBudgetBytes;
+  }
+
   /** Deletions per compaction WriteBatch: bounds the memory and the write stall of one compaction step. */
   int compactionBatchOps() {
     return compactionBatchOps;
@@ -60,6 +71,7 @@ public final class StoreOptions {
     private boolean syncWrites = true;
     private long blockCacheBytes = 64L << 20;
     private long writeBufferBytes = 64L << 20;
+    private long memtableBudgetBytes;
     private int compactionBatchOps = 10_000;
     private long maxResponseBytes = defaultMaxResponseBytes();
 
@@ -79,6 +91,12 @@ public final class StoreOptions {
     public Builder writeBufferBytes(long bytes) {
       if (bytes < (64 << 10)) throw new IllegalArgumentException("writeBufferBytes must be >= 64 KiB");
       this.writeBufferBytes = bytes;
+      return this;
+    }
+
+    public Builder memtableBudgetBytes(long bytes) {
+      if (bytes < (64 << 10)) throw new IllegalArgumentException("memtableBudgetBytes must be >= 64 KiB");
+      this.memtableBudgetBytes = bytes;
       return this;
     }
 
