@@ -33,6 +33,7 @@ import io.cairn.server.cluster.MemberIds;
 import io.cairn.server.cluster.ClusterMembers;
 import io.cairn.server.cluster.MemberInfo;
 import io.cairn.server.api.HasLeaderInterceptor;
+import io.cairn.server.api.LearnerAutoPromotion;
 import io.cairn.server.api.LearnerInterceptor;
 import io.cairn.server.api.MembershipChanges;
 import io.cairn.server.cluster.ClusterJoin;
@@ -64,6 +65,8 @@ public final class CairnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnServer.class);
   /** How stale the store size the quota checks may be: measuring reads RocksDB properties of every column family. */
   private static final long QUOTA_SAMPLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
+  /** How often the leader looks for a learner to promote under AutoPromoteLearners (in heartbeat ticks of this). */
+  private static final long AUTO_PROMOTE_CHECK_MS = 1000;
 
   private final MvccStore store;
   private final Proposer proposer;
@@ -226,11 +229,22 @@ public final class CairnServer implements AutoCloseable {
         : corruption.schedule(cfg.corruptCheckTime, leading, alarms, proposer::readBarrier, requestTimeout);
     AutoCloseable compactHashChecks = !cfg.compactHashCheck ? null
         : corruption.scheduleCompactHashCheck(cfg.compactHashCheckTime, leading, alarms);
+    MembershipChanges membershipChanges = new MembershipChanges(member, members, cfg.initialClusterToken,
+        cfg.strictReconfigCheck, clock);
+    if (cfg.autoPromoteLearners) {
+      // the leader's raft loop looks about once a second; the pass runs off that thread (it may ask a peer)
+      LearnerAutoPromotion autoPromotion = new LearnerAutoPromotion(membershipChanges, member,
+          java.util.concurrent.ForkJoinPool.commonPool());
+      member.everyLeaderTicks((int) Math.max(1, AUTO_PROMOTE_CHECK_MS / cfg.heartbeatIntervalMs),
+          autoPromotion::leaderTick);
+      LOG.info("enabled automatic promotion of learners (feature gate AutoPromoteLearners, local-member-id {})",
+          MemberIds.hex(identity.memberId()));
+    }
     List<BindableService> services = List.of(
         new KvService(store, proposer, headers, cfg.maxTxnOps, cfg.maxRequestBytes, alarms::admit, auth, member.readers()),
         maintenance,
         new ClusterService(members::list, headers,
-            new MembershipChanges(member, members, cfg.initialClusterToken, cfg.strictReconfigCheck, clock),
+            membershipChanges,
             member::readBarrier),
         new WatchService(watchHub, req -> auth.watchRefusal(req.getKey(), req.getRangeEnd())),
         leases.service(),

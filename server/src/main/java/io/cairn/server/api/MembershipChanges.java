@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * etcd's membership changes with its checks and errors: URL validation, duplicate peer URLs, one
- * learner at most, --strict-reconfig-check (never leave fewer started voters than a quorum), and
- * promotion only of a learner in sync with the leader. Each change is one Raft ConfChange.
+ * learner at most, --strict-reconfig-check (never leave fewer started voters than a quorum; a promotion
+ * included), and promotion only of a learner in sync with the leader. Each change is one Raft ConfChange.
  */
 public final class MembershipChanges {
   private static final String BAD_URLS = EtcdErrors.BAD_URLS;
@@ -29,6 +29,8 @@ public final class MembershipChanges {
   private static final String TOO_MANY_LEARNERS = EtcdErrors.TOO_MANY_LEARNERS;
   private static final String NOT_LEARNER = EtcdErrors.NOT_LEARNER;
   private static final String LEARNER_NOT_READY = EtcdErrors.LEARNER_NOT_READY;
+  /** etcd's readyPercentThreshold: how far a learner's log must be along the leader's to be promoted. */
+  static final double READY_FRACTION = 0.9;
 
   private final MembershipProposer raft;
   private final ClusterMembers members;
@@ -137,17 +139,61 @@ public final class MembershipChanges {
     if (raft.leaderId() != raft.memberId()) {
       return forwardPromote(id);
     }
+    // counted here, not in the continuation on the raft thread: it may ask a peer for its name
+    long started = startedVotersForPromote();
     return raft.raftStatus().thenCompose(st -> {
-      var pr = st.progress().get(id);
-      long leaderLast = st.progress().get(raft.memberId()).match();
-      // etcd: a learner is ready once its log is within 10% of the leader's
-      if (pr == null || pr.match() < leaderLast * 0.9) {
-        return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(LEARNER_NOT_READY));
+      String refused = promoteRefusal(st, id, started);
+      if (refused != null) {
+        return CompletableFuture.failedFuture(EtcdErrors.failedPrecondition(refused));
       }
-      MemberRecord rec = r.toBuilder().setIsLearner(false).build();
-      return raft.changeMembership(ConfChange.newBuilder().setType(ConfChangeType.ADD_NODE).setNodeId(id)
-          .setContext(rec.toByteString()).build()).thenApply(x -> (Void) null);
+      return proposePromotion(r);
     });
+  }
+
+  /**
+   * etcd's checks before a promotion on the leader ({@code mayPromoteMember}), given the leader's Raft status: null
+   * when learner {@code id} may be promoted now, else etcd's error text. MemberPromote and AutoPromoteLearners both
+   * decide with this. {@code startedVoters} is {@link #startedVotersForPromote()}, taken off the raft thread.
+   */
+  String promoteRefusal(io.cairn.raft.Status st, long id, long startedVoters) {
+    long voters = raft.membership().members().stream().filter(m -> !m.getIsLearner()).count();
+    return promoteRefusal(st, id, strict, voters, startedVoters);
+  }
+
+  /**
+   * The same, from its inputs alone: {@code st} is this member's Raft status, {@code voters} the voting members,
+   * {@code startedVoters} how many of them have started (published their name).
+   */
+  static String promoteRefusal(io.cairn.raft.Status st, long id, boolean strictReconfigCheck, long voters,
+      long startedVoters) {
+    // etcd (isLearnerReady): only the leader has every member's progress
+    if (st.softState().role() != io.cairn.raft.StateRole.LEADER || st.progress().isEmpty()) {
+      return EtcdErrors.NOT_LEADER;
+    }
+    var learner = st.progress().get(id);
+    var leader = st.progress().get(st.id());
+    // etcd (isLearnerReady): a learner is ready once its match index is at least 90% of the leader's
+    if (learner == null || leader == null || learner.match() < leader.match() * READY_FRACTION) {
+      return LEARNER_NOT_READY;
+    }
+    // etcd (IsReadyToPromoteMember, under --strict-reconfig-check): the learner counts as a started voter, and the
+    // started voters must make a quorum of the voters after the promotion
+    if (strictReconfigCheck && startedVoters + 1 < quorum(voters + 1)) {
+      return NOT_ENOUGH_STARTED;
+    }
+    return null;
+  }
+
+  /** The voters that have started, when --strict-reconfig-check needs them (0 otherwise); may ask a peer. */
+  long startedVotersForPromote() {
+    return strict ? startedVoters() : 0;
+  }
+
+  /** The promotion itself, once its checks passed: one ConfChange making learner {@code r} a voter. */
+  CompletableFuture<Void> proposePromotion(MemberRecord r) {
+    MemberRecord rec = r.toBuilder().setIsLearner(false).build();
+    return raft.changeMembership(ConfChange.newBuilder().setType(ConfChangeType.ADD_NODE).setNodeId(r.getId())
+        .setContext(rec.toByteString()).build()).thenApply(x -> (Void) null);
   }
 
   /** etcd forwards a promote to the leader, which alone knows how far the learner got. */

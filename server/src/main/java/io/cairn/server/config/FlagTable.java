@@ -62,7 +62,7 @@ final class FlagTable {
       Flag.str("snapshot-catchup-entries", "5000", "Number of entries for a slow follower to catch-up after compacting the raft storage entries."),
       Flag.str("experimental-snapshot-catchup-entries", "", "Deprecated alias of --snapshot-catchup-entries."),
       Flag.str("experimental-watch-progress-notify-interval", "", "Deprecated alias of --watch-progress-notify-interval."),
-      Flag.str("feature-gates", "", "A set of key=value pairs that describe server level feature gates."),
+      Flag.str("feature-gates", "", "A set of key=value pairs that describe server level feature gates. Cairn reads CompactHashCheck, InitialCorruptCheck, LeaseCheckpoint (etcd 3.6), FastLeaseKeepAlive (3.7, default true) and AutoPromoteLearners=true|false (default false; Cairn extension of etcd 3.8's design: the leader promotes a learner once it has caught up)."),
       Flag.bool("experimental-enable-lease-checkpoint", false, "Enable leader to send regular checkpoints to other members to prevent reset of remaining TTL on leader change."),
       Flag.bool("experimental-initial-corrupt-check", false, "Enable to check data corruption before serving any client/peer traffic."),
       Flag.str("experimental-corrupt-check-time", "0s", "Duration of time between cluster corruption check passes. Deprecated in v3.6 and will be decommissioned in v3.7. Use --corrupt-check-time instead"),

@@ -64,6 +64,8 @@ public final class ServerConfig {
   public final boolean initialCorruptCheck;
   /** etcd 3.6's compaction hash check: {@code --experimental-compact-hash-check-enabled} or {@code CompactHashCheck=true}. */
   public final boolean compactHashCheck;
+  /** Feature gate {@code AutoPromoteLearners=true} (etcd 3.8's design): the leader promotes caught-up learners. */
+  public final boolean autoPromoteLearners;
   /** {@code --compact-hash-check-time} (3.5: {@code --experimental-compact-hash-check-time}); default 1 minute. */
   public final Duration compactHashCheckTime;
   /** {@code --corrupt-check-time} (3.5: {@code --experimental-corrupt-check-time}, which wins when set); 0: off. */
@@ -141,6 +143,7 @@ public final class ServerConfig {
         || featureGate(v.get("feature-gates"), "InitialCorruptCheck");
     compactHashCheck = Boolean.parseBoolean(v.get("experimental-compact-hash-check-enabled"))
         || featureGate(v.get("feature-gates"), "CompactHashCheck");
+    autoPromoteLearners = featureGate(v.get("feature-gates"), "AutoPromoteLearners");
     // the 3.5 spelling wins when it is set away from its default, as an explicitly set one does in etcd 3.6
     String experimentalHashTime = v.get("experimental-compact-hash-check-time");
     compactHashCheckTime = GoDuration.parse("compact-hash-check-time", GoDuration.parse(

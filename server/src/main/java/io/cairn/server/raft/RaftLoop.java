@@ -61,6 +61,11 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
   private final Map<Long, SnapshotOffer> offers = new java.util.LinkedHashMap<>();
   private ConfState confState;
   private final RaftTransitions transitions;
+  /** Run on this thread every {@link #leaderCheckTicks} ticks while this member leads; null for none. */
+  private volatile java.util.function.Consumer<io.cairn.raft.Status> leaderCheck;
+  private volatile int leaderCheckTicks = 1;
+  /** Ticks since this member last ran the leader check (or became leader); raft thread only. */
+  private int ticksLeading;
 
   private static final String LEADER_CHANGED = EtcdErrors.LEADER_CHANGED;
   private static final String TOO_MANY_REQUESTS = EtcdErrors.TOO_MANY_REQUESTS;
@@ -190,7 +195,36 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
         reads.tick(node::readIndex);
       }
       waitingForLeader.dropAbandoned();
+      leaderTick();
     });
+  }
+
+  /**
+   * {@code check} gets this node's status (with every member's progress) on this thread, once every {@code ticks}
+   * ticks while this member leads: the leader's periodic duties driven by Raft's own tick, with no clock or thread of
+   * their own. It must return quickly and must not wait on this thread.
+   */
+  void everyLeaderTicks(int ticks, java.util.function.Consumer<io.cairn.raft.Status> check) {
+    leaderCheckTicks = Math.max(1, ticks);
+    leaderCheck = check;
+  }
+
+  private void leaderTick() {
+    java.util.function.Consumer<io.cairn.raft.Status> check = leaderCheck;
+    if (check == null || leader != id) {
+      ticksLeading = 0;
+      return;
+    }
+    if (++ticksLeading < leaderCheckTicks) {
+      return;
+    }
+    ticksLeading = 0;
+    try {
+      check.accept(node.status());
+    } catch (RuntimeException e) {
+      // a duty's failure is its own, not the log's: the raft thread goes on
+      LOG.error("a leader check failed", e);
+    }
   }
 
   /**

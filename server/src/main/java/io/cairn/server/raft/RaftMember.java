@@ -261,6 +261,14 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     raft.proposeConfChange(cc);
   }
 
+  /**
+   * Runs {@code check} on the raft thread every {@code ticks} ticks (heartbeat intervals) while this member leads, with
+   * Raft's status (every member's progress). It must return at once: anything that may wait goes elsewhere.
+   */
+  public void everyLeaderTicks(int ticks, java.util.function.Consumer<io.cairn.raft.Status> check) {
+    raft.everyLeaderTicks(ticks, check);
+  }
+
   /** Leader only: the match index of every peer and the leader's last index, for promote checks. */
   @Override
   public CompletableFuture<io.cairn.raft.Status> raftStatus() {

@@ -84,6 +84,35 @@ class RaftLoopTest {
         .setValue(ByteString.copyFromUtf8("v"))).build().toByteArray();
   }
 
+  /** The leader's periodic duties (AutoPromoteLearners) ride on Raft's tick: every n ticks, only while leading. */
+  @Test
+  void theLeaderCheckRunsEveryNTicksOnlyWhileThisMemberLeads() throws Exception {
+    List<io.cairn.raft.Status> seen = new CopyOnWriteArrayList<>();
+    raft.everyLeaderTicks(3, seen::add);
+    electByTicks();
+    int afterElection = seen.size();
+    assertThat(afterElection).as("at most one check in the ticks that elected it").isLessThanOrEqualTo(1);
+    seen.clear();
+    for (int i = 0; i < 9; i++) {
+      raft.tick();
+      turn();
+    }
+    assertThat(seen).hasSize(3);
+    // each with the leader's progress, its own match at its last index
+    assertThat(seen.get(2).progress().get(SELF).match()).isEqualTo(log.memory.lastIndex());
+    assertThat(seen.get(2).softState().role()).isEqualTo(io.cairn.raft.StateRole.LEADER);
+  }
+
+  @Test
+  void noLeaderCheckBeforeThisMemberLeads() throws Exception {
+    List<io.cairn.raft.Status> seen = new CopyOnWriteArrayList<>();
+    raft.everyLeaderTicks(1, seen::add);
+    raft.tick(); // one tick elects no one (election timeout 10 ticks)
+    turn();
+    assertThat(raft.isLeader()).isFalse();
+    assertThat(seen).isEmpty();
+  }
+
   @Test
   void aProposalIsPersistedThenAppliedThenAnswered() throws Exception {
     electByTicks();
