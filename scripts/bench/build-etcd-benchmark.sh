@@ -26,19 +26,9 @@ fi
 mkdir -p "$cache"
 
 # 1. The Go toolchain and the Go sources benchmark imports (etcd's client, grpc, cobra, ...).
-need=()
-command -v go >/dev/null 2>&1 || need+=(golang-go)
-[ -d /usr/share/gocode/src/go.etcd.io/etcd ] || need+=(golang-etcd-server-dev)
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing ${need[*]}"
-    apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >&2
-  else
-    log "missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}"
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/bench/go-sources.sh
+source "$(dirname "$0")/go-sources.sh"
+bench_need_go_sources
 
 # 2. Download etcd's source package with a private apt configuration, so the machine's own
 # sources and package lists are left untouched. The deb-src line copies the mirror (URIs) and

@@ -13,19 +13,9 @@ log() { echo "k8s/build.sh: $*" >&2; }
 
 if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then echo "$bin"; exit 0; fi
 mkdir -p "$cache"
-need=()
-command -v go >/dev/null 2>&1 || need+=(golang-go)
-[ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ] || need+=(golang-etcd-server-dev)
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    log "installing ${need[*]}"
-    apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >&2
-  else
-    log "missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}"
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/bench/go-sources.sh
+source "$here/../go-sources.sh"
+bench_need_go_sources
 # A throw-away GOPATH holding only our package; its imports resolve to /usr/share/gocode.
 gp="$(mktemp -d "$cache/gopath.XXXXXX")"
 trap 'rm -rf "$gp"' EXIT

@@ -181,17 +181,21 @@ class KeyIndexTest {
     }
   }
 
-  @Test
-  void format1StoreIsMigratedOnceAtOpenWithIdenticalAnswers() throws Exception {
-    Map<RangeRequest, RangeResponse> before;
-    long current;
-    long compacted;
+  /** The requests a migration must answer alike, and their answers before it. */
+  private record Baseline(List<RangeRequest> requests, Map<RangeRequest, RangeResponse> answers) {}
+
+  /** Writes the test history into a fresh store and records the answers to check after a migration. */
+  private Baseline baseline() {
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
       history(s);
-      current = s.currentRevision();
-      compacted = s.compactRevision();
-      before = answers(s, requests(current, compacted));
+      List<RangeRequest> requests = requests(s.currentRevision(), s.compactRevision());
+      return new Baseline(requests, answers(s, requests));
     }
+  }
+
+  @Test
+  void format1StoreIsMigratedOnceAtOpenWithIdenticalAnswers() throws Exception {
+    Baseline base = baseline();
     downgrade(dir, 0);
     assertThat(families(dir)).doesNotContain("kv_keys");
     assertThat(KvDatabase.readMeta(dir, KvDatabase.META_FORMAT)[0]).isEqualTo(1);
@@ -199,7 +203,7 @@ class KeyIndexTest {
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
       assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(2);
       assertThat(index(s)).isEqualTo(expectedIndex(s));
-      assertThat(answers(s, requests(current, compacted))).isEqualTo(before);
+      assertThat(answers(s, base.requests())).isEqualTo(base.answers());
       // and it goes on as a format-2 store
       put(s, "k/000", "after");
       assertThat(index(s)).isEqualTo(expectedIndex(s));
@@ -210,20 +214,12 @@ class KeyIndexTest {
 
   @Test
   void migrationCutShortIsRedoneFromTheStart() throws Exception {
-    Map<RangeRequest, RangeResponse> before;
-    long current;
-    long compacted;
-    try (MvccStore s = MvccStore.open(dir, fastOptions())) {
-      history(s);
-      current = s.currentRevision();
-      compacted = s.compactRevision();
-      before = answers(s, requests(current, compacted));
-    }
+    Baseline base = baseline();
     downgrade(dir, 3); // kv_keys partly filled, format still 1: a crash before the format was written
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
       assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(2);
       assertThat(index(s)).isEqualTo(expectedIndex(s));
-      assertThat(answers(s, requests(current, compacted))).isEqualTo(before);
+      assertThat(answers(s, base.requests())).isEqualTo(base.answers());
     }
   }
 
