@@ -231,10 +231,17 @@ public final class CairnServer implements AutoCloseable {
         : corruption.scheduleCompactHashCheck(cfg.compactHashCheckTime, leading, alarms);
     MembershipChanges membershipChanges = new MembershipChanges(member, members, cfg.initialClusterToken,
         cfg.strictReconfigCheck, clock);
+    AutoCloseable autoPromoteThread = null;
     if (cfg.autoPromoteLearners) {
-      // the leader's raft loop looks about once a second; the pass runs off that thread (it may ask a peer)
-      LearnerAutoPromotion autoPromotion = new LearnerAutoPromotion(membershipChanges, member,
-          java.util.concurrent.ForkJoinPool.commonPool());
+      // the leader's raft loop looks about once a second; the pass runs on a thread of its own, since counting
+      // started members may wait on a peer (never on the common pool, which has one thread on 2 cores)
+      java.util.concurrent.ExecutorService passes = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cairn-autopromote");
+        t.setDaemon(true);
+        return t;
+      });
+      autoPromoteThread = passes::shutdownNow;
+      LearnerAutoPromotion autoPromotion = new LearnerAutoPromotion(membershipChanges, member, passes);
       member.everyLeaderTicks((int) Math.max(1, AUTO_PROMOTE_CHECK_MS / cfg.heartbeatIntervalMs),
           autoPromotion::leaderTick);
       LOG.info("enabled automatic promotion of learners (feature gate AutoPromoteLearners, local-member-id {})",
@@ -274,6 +281,7 @@ public final class CairnServer implements AutoCloseable {
       closeQuietly(autoCompaction);
       closeQuietly(corruptChecks);
       closeQuietly(compactHashChecks);
+      closeQuietly(autoPromoteThread);
       maintenance.close();
       concurrency.close();
       leases.close();
@@ -287,7 +295,8 @@ public final class CairnServer implements AutoCloseable {
     }
     LOG.info("ready to serve client requests on {}", cfg.listenClientUrls);
     return new CairnServer(store, proposer, watchHub, listener, scheduler, peerListener, leases, concurrency,
-        maintenance, auth, List.of(closeable(autoCompaction), closeable(corruptChecks), closeable(compactHashChecks)));
+        maintenance, auth, List.of(closeable(autoCompaction), closeable(corruptChecks), closeable(compactHashChecks),
+            closeable(autoPromoteThread)));
   }
 
   /** etcd's bootstrap configuration: every --initial-cluster member, sorted by id. */

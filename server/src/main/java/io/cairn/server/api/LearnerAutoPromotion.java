@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code --feature-gates=AutoPromoteLearners=true} (etcd 3.8's design, alpha and unreleased there; a Cairn extension
- * of the 3.6 API): the leader promotes a learner on its own as soon as {@code etcdctl member promote} would succeed,
+ * of the 3.7 API): the leader promotes a learner on its own as soon as {@code etcdctl member promote} would succeed,
  * i.e. once the learner's match index is at least 90% of the leader's and, under {@code --strict-reconfig-check},
  * enough voters have started. The decision is {@link MembershipChanges#promoteRefusal} and the promotion
  * {@link MembershipChanges#proposePromotion}, exactly MemberPromote's; only a refusal is not an error here but a

@@ -4,8 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The calls only the leader's lessor can answer, because only it knows when leases expire: renewal (KeepAlive) and
- * the remaining TTL (TimeToLive). In etcd a follower forwards both to the leader over HTTP; here the leader answers
- * locally ({@link LocalLeaseRenewer}), and forwarding plugs in behind this interface when clustering lands.
+ * the remaining TTL (TimeToLive). The leader answers locally ({@link LocalLeaseRenewer}); a follower forwards both to
+ * the leader over the peer port ({@link ForwardingLeaseRenewer}), as etcd does over HTTP.
  * Futures fail with a gRPC {@link io.grpc.StatusRuntimeException} carrying etcd's code and message.
  */
 public interface LeaseRenewer {

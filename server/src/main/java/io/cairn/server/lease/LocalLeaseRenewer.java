@@ -8,9 +8,9 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Renewals and TTLs answered by this member's lessor when it is the leader. Without a leader the answer is
- * {@code Unavailable "etcdserver: no leader"}; on a follower (no forwarding yet) it is etcd's {@code FailedPrecondition
- * "etcdserver: not leader"}, which clientv3 and jetcd retry on another endpoint. In the moment between winning an
- * election and promoting the lessor, leases are answered from their granted TTL: promotion gives every lease at least
+ * {@code Unavailable "etcdserver: no leader"}; on a follower (reached only when forwarding could not name the
+ * leader) it is etcd's {@code FailedPrecondition "etcdserver: not leader"}, which clientv3 and jetcd retry on another
+ * endpoint. In the moment between winning an election and promoting the lessor, leases are answered from their granted TTL: promotion gives every lease at least
  * that much anyway.
  */
 public final class LocalLeaseRenewer implements LeaseRenewer {
@@ -26,7 +26,7 @@ public final class LocalLeaseRenewer implements LeaseRenewer {
     this.proposer = proposer;
   }
 
-  /** Null when this member leads; else the error etcd answers (until requests are forwarded). */
+  /** Null when this member leads; else the error etcd answers. */
   StatusRuntimeException leaderError() {
     if (!member.hasLeader()) {
       return EtcdErrors.unavailable(EtcdErrors.NO_LEADER);

@@ -109,7 +109,9 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     // counted once: at close, or as Canceled when the client goes away first (go-grpc-prometheus does so)
     java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
     // the read kind (Range, ReadonlyTxn) once the request arrived: such calls are timed for etcd 3.7's metric
-    java.util.concurrent.atomic.AtomicReference<String> readKind = new java.util.concurrent.atomic.AtomicReference<>();
+    // (only KV Range and Txn calls carry one: other calls allocate nothing for it)
+    java.util.concurrent.atomic.AtomicReference<String> readKind = mc.range || mc.txn
+        ? new java.util.concurrent.atomic.AtomicReference<>() : null;
     ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void sendMessage(R message) {
@@ -127,7 +129,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
           if (mc.range && status.isOk()) {
             rangeServed.run();
           }
-          String kind = readKind.get();
+          String kind = readKind == null ? null : readKind.get();
           if (kind != null) {
             reads.record(kind, status.isOk(), System.nanoTime() - startedAt);
           }
@@ -139,7 +141,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       @Override
       public void onMessage(Q message) {
         receivedBytes.increment(size(message));
-        if (mc.range || mc.txn) {
+        if (readKind != null) {
           readKind.set(ReadDurations.kindOf(mc.range, mc.txn, message));
         }
         super.onMessage(message);
