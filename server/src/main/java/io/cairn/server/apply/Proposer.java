@@ -38,7 +38,10 @@ public interface Proposer extends AutoCloseable {
     return readBarrier();
   }
 
-  /** Runs {@code listener} on the apply thread after each applied write (watchers are woken this way). */
+  /**
+   * Runs {@code listener} on the apply thread after each written batch, before its writers are answered (watchers
+   * are woken this way). It must be cheap and never block.
+   */
   void onApplied(Runnable listener);
 
   /** Index of the last applied request. */

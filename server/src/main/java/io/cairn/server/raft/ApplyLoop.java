@@ -81,6 +81,8 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
   private final PriorityQueue<ReadWait> reads = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
   private final AtomicLong applied;
   private volatile Runnable onApplied = () -> { };
+  /** Told of every written batch before its callers are answered: watchers are woken first (see {@link #commit}). */
+  private volatile Runnable onWritten = () -> { };
 
   /** Where configuration changes go: applied on the raft thread, which owns the node. */
   interface ConfChangeSink {
@@ -117,8 +119,14 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
     snapshots = sink;
   }
 
+  /** After each drain that applied something (snapshot checks). */
   void onApplied(Runnable r) {
     onApplied = r;
+  }
+
+  /** After each written batch, before its answers (cheap, coalesced wake-ups of watchers and waiters). */
+  void onWritten(Runnable r) {
+    onWritten = r;
   }
 
   long appliedIndex() {
@@ -201,6 +209,9 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
     applier.commit();
     Failpoints.hit(Failpoints.Point.applyAfterCommit);
     applied.set(staged);
+    // watchers are woken before the writers hear back, as etcd notifies them within the apply: a client that
+    // watches its own write should see the event no later than the put's response, not a thread hop after it
+    onWritten.run();
     for (Answer a : answers) {
       if (a.later() != null) {
         a.later().whenComplete((r, err) -> {

@@ -137,7 +137,8 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     this.leadership = new LeadershipControl(memberId, raft, scheduler);
     this.snapshots = new SnapshotCoordinator(store, raft, log, membership, memberId, memberDir,
         settings.snapshotCount(), apply::appliedIndex);
-    apply.onApplied(this::afterApply);
+    apply.onApplied(snapshots::afterApply);
+    apply.onWritten(() -> onApplied.run());
     apply.onMemberAttributes(membership::applyAttributes);
     apply.onSnapshot(snapshots::install);
     this.transport = new PeerTransport(clusterId, peers, peerChannels, raft::reportUnreachable, () -> {
@@ -278,12 +279,6 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   }
 
 
-
-  /** On the apply thread after a batch: wake watchers, then maybe start a snapshot. */
-  private void afterApply() {
-    onApplied.run();
-    snapshots.afterApply();
-  }
 
   @Override
   public CompletableFuture<Message> propose(InternalRequest request) {

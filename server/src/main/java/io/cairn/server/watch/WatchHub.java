@@ -48,6 +48,10 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
    * must come at once, not with the next write or progress tick (with no more writes it would never come).
    */
   private boolean catchingUp;
+  /** The revision the last full round delivered up to; a round at the same revision with nothing new is skipped. */
+  private long roundRevision = -1;
+  /** A watcher was created or progress asked for since the last round: the next round must look at every stream. */
+  private boolean changed;
   static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   /**
@@ -106,6 +110,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
         return;
       }
       long cur = store.currentRevision();
+      changed = true;
       switch (req.getRequestUnionCase()) {
         case CREATE_REQUEST -> {
           if (refused != null) {
@@ -170,6 +175,14 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
 
   private void dispatch() {
     long cur = store.currentRevision();
+    // After a round every watcher is synced to its revision unless that round set behind or catchingUp, so with no
+    // new revision and no new watcher or progress request there is nothing to do: without this, each command (a
+    // create among thousands) would walk every watcher of every stream.
+    if (cur == roundRevision && !changed && !behind && !catchingUp) {
+      return;
+    }
+    roundRevision = cur;
+    changed = false;
     long compacted = store.compactRevision();
     history.startRound(cur);
     behind = false;

@@ -88,6 +88,20 @@ class ApplyLoopTest {
   }
 
   @Test
+  void watchersAreWokenAfterTheWriteAndBeforeTheWriterHearsBack() throws Exception {
+    List<String> order = new CopyOnWriteArrayList<>();
+    long revision = store.currentRevision();
+    apply.onWritten(() -> order.add("woken at revision " + store.currentRevision()));
+    CompletableFuture<Message> caller = waits.register(46);
+    caller.thenRun(() -> order.add("answered"));
+    apply.submit(List.of(entry(11, InternalRequest.newBuilder().setId(46)
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("w"))).build())));
+    apply.loop().runOnce();
+    // a client watching its own write sees the event no later than its response (etcd notifies within the apply)
+    assertThat(order).containsExactly("woken at revision " + (revision + 1), "answered");
+  }
+
+  @Test
   void entriesQueuedTogetherAreWrittenInOneBatchBeforeAnyIsAnswered() throws Exception {
     CompletableFuture<Message> first = waits.register(44);
     CompletableFuture<Message> second = waits.register(45);

@@ -156,6 +156,39 @@ class WatchHubClockTest {
   }
 
   /** A client stream that is always ready and records what is sent. */
+  @Test
+  void aTurnWithNoNewRevisionNoCreateAndNoProgressRequestTouchesNoStream() throws Exception {
+    WatchStream s = hub.open(new Observer(sent, errors), false);
+    Observer out = new Observer(sent, errors);
+    WatchStream watched = hub.open(out, false);
+    hub.handle(watched, WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("k"))).build());
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(1);
+    out.readyChecks = 0;
+    for (int i = 0; i < 10; i++) {
+      hub.wake(); // a wake-up with nothing new (a read-only apply, say)
+      hub.loop().runOnce();
+    }
+    // creating 10,000 watchers used to walk every stream at each of their creates
+    assertThat(out.readyChecks).isZero();
+
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build(), 5);
+    hub.wake();
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(2);
+    assertThat(sent.get(1).getEventsList()).hasSize(1);
+    assertThat(out.readyChecks).isPositive();
+
+    // a progress request is answered at the next turn although nothing else changed
+    hub.handle(watched, WatchRequest.newBuilder().setProgressRequest(
+        io.cairn.proto.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build());
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(2).getWatchId()).isEqualTo(-1);
+    hub.close(s);
+  }
+
   static final class Observer extends ServerCallStreamObserver<WatchResponse> {
     private final List<WatchResponse> sent;
     private final List<Throwable> errors;
@@ -168,7 +201,9 @@ class WatchHubClockTest {
     @Override public boolean isCancelled() { return false; }
     @Override public void setOnCancelHandler(Runnable r) { }
     @Override public void setCompression(String c) { }
-    @Override public boolean isReady() { return true; }
+    int readyChecks;
+
+    @Override public boolean isReady() { readyChecks++; return true; }
     @Override public void setOnReadyHandler(Runnable r) { }
     @Override public void request(int n) { }
     @Override public void setMessageCompression(boolean enable) { }
