@@ -89,7 +89,7 @@ final class LeaseTable {
   void revoke(WriteTxn w, long id) {
     if (!exists(w, id)) throw MvccException.leaseNotFound();
     for (ByteString key : keys(w, id)) {
-      var kv = w.get(key);
+      var kv = w.header(key);
       if (kv != null && kv.getLease() == id) {
         w.deleteRange(KeyRange.of(key, ByteString.EMPTY)); // detaches it too
       } else {
