@@ -26,6 +26,8 @@ final class HistoryReader {
 
   private final MvccStore store;
   private final Map<Long, Batch> round = new HashMap<>();
+  /** Events with their prev_kv attached, this round: every prev_kv watcher of an event shares one read. */
+  private final Map<Event, Event> withPrevious = new java.util.IdentityHashMap<>();
   private long roundRev;
 
   HistoryReader(MvccStore store) {
@@ -35,6 +37,7 @@ final class HistoryReader {
   /** Starts a dispatch round at {@code currentRev}; batches read in the round end there. */
   void startRound(long currentRev) {
     round.clear();
+    withPrevious.clear();
     roundRev = currentRev;
   }
 
@@ -74,8 +77,16 @@ final class HistoryReader {
     return new Batch(events, next);
   }
 
+  /** {@code e} (an event of this round's batches) with its prev_kv, read once per round however many ask. */
+  Event withPrevious(Event e) {
+    return withPrevious.computeIfAbsent(e, ev -> {
+      KeyValue prev = previous(ev);
+      return prev == null ? ev : ev.toBuilder().setPrevKv(prev).build();
+    });
+  }
+
   /** The key's value just before {@code e}, as etcd attaches it for prev_kv; null if none or compacted. */
-  KeyValue previous(Event e) {
+  private KeyValue previous(Event e) {
     if (e.getType() == Event.EventType.PUT && e.getKv().getVersion() == 1) {
       return null; // a create has no previous version
     }

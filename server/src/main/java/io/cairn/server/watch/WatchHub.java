@@ -185,6 +185,8 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     changed = false;
     long compacted = store.compactRevision();
     history.startRound(cur);
+    // one header for the round: term and revision are the same for every response it sends
+    io.cairn.proto.etcdserverpb.ResponseHeader header = headers.at(cur);
     behind = false;
     catchingUp = false;
     for (WatchStream s : new ArrayList<>(streams)) {
@@ -196,16 +198,16 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
           behind = true; // resumes from the cursors when the transport drains (onReady wakes us)
           break;
         }
-        deliver(s, w, cur, compacted);
+        deliver(s, w, header, compacted);
         catchingUp |= s.watchers.containsKey(w.id) && !w.synced(cur);
       }
       if (s.ready()) {
-        s.maybeSendProgress(headers.at(cur), cur);
+        s.maybeSendProgress(header, cur);
       }
     }
   }
 
-  private void deliver(WatchStream s, Watcher w, long cur, long compacted) {
+  private void deliver(WatchStream s, Watcher w, io.cairn.proto.etcdserverpb.ResponseHeader header, long compacted) {
     HistoryReader.Batch batch = null;
     if (w.nextRev >= compacted) {
       try {
@@ -225,8 +227,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     for (Event e : batch.events()) {
       if (e.getKv().getModRevision() >= w.nextRev && w.wants(e)) {
         if (w.prevKv) {
-          var prev = history.previous(e);
-          mine.add(prev == null ? e : e.toBuilder().setPrevKv(prev).build());
+          mine.add(history.withPrevious(e));
         } else {
           mine.add(e);
         }
@@ -235,7 +236,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     w.nextRev = batch.next();
     if (!mine.isEmpty()) {
       w.sentSinceTick = true;
-      for (WatchResponse r : Fragments.split(headers.at(cur), w.id, mine, w.fragment, maxResponseBytes)) {
+      for (WatchResponse r : Fragments.split(header, w.id, mine, w.fragment, maxResponseBytes)) {
         s.send(r);
       }
     }
