@@ -9,7 +9,8 @@
 #   BENCH_MEMBERS=3 BENCH_ROUNDS=5 scripts/bench/compare-all.sh
 #
 # Env: BENCH_ROUNDS (3; 1 when quick), BENCH_MEMBERS (1, 3 or both; both), BENCH_QUICK (0),
-#      BENCH_WARM_PUTS (100000: puts of the warm-up, both sides alike),
+#      BENCH_WARM_PUTS (100000: puts of the warm-up, both sides alike), BENCH_WARM_GW (30000: JSON
+#      gateway puts and as many ranges in the warm-up, 8 connections over all members),
 #      BENCH_TIMEOUT (120: wall-clock limit per benchmark call, s), BENCH_BUDGET (1800: after this
 #      many seconds no new run starts; the rest show as skipped), and lib.sh's (CAIRN_JAR, ...).
 # For each cluster size: start a Cairn and an etcd cluster (both stay up, idle while the other is
@@ -32,13 +33,16 @@ hz="$(getconf CLK_TCK)"
 
 # Request counts: [quick]=smoke test, otherwise the counts of compare.sh / watch.sh / gateway.sh.
 if [ "$quick" = 1 ]; then
-  n_1x1=200 n_range1=300 n_big=2000 n_lease=300 warm_put=5000 warm_range=1000
+  n_1x1=200 n_range1=300 n_big=2000 n_lease=300 warm_put=5000 warm_range=1000 warm_gw=500
   w_streams=10 w_per=10 w_puts=20 wl_total=100 n_gw=200
 else
   # BENCH_WARM_PUTS: the JVM's C2 compiler still works through the first ~200k puts on a 3-member cluster
   # (measured: 71 µs/put of the leader's CPU in the 2nd 30k batch after a 100k warm-up, 8 in the 5th), so a
   # steady-state comparison warms both sides with more; the same count on both sides either way
   n_1x1=3000 n_range1=5000 n_big=30000 n_lease=3000 warm_put="${BENCH_WARM_PUTS:-100000}" warm_range=30000
+  # the gateway's own code (HTTP codec, JSON, the in-process call) is compiled only once it serves requests:
+  # without its own warm-up, C1/C2 took 58-65% of the server's CPU during the 2000 measured gateway requests
+  warm_gw="${BENCH_WARM_GW:-30000}"
   w_streams=100 w_per=100 w_puts=100 wl_total=500 n_gw=2000
 fi
 kv=(--key-size 8 --val-size 256 --key-space-size 100000)
@@ -131,8 +135,8 @@ reset_reads() {
   done
 }
 
-# Same unmeasured warm-up on both sides, over all members: 100k puts, 30k linearizable reads and a
-# small watch run, so Cairn's figures are not those of a cold JVM.
+# Same unmeasured warm-up on both sides, over all members: 100k puts, 30k linearizable reads, a
+# small watch run and 30k JSON gateway puts and ranges, so Cairn's figures are not those of a cold JVM.
 warm_up() {
   local side eps
   for side in cairn etcd; do
@@ -145,6 +149,10 @@ warm_up() {
       || bench_log "warm-up range failed on $side"
     bench_run "$limit" --endpoints="$eps" --conns=1 --clients=1 watch --streams=10 --watch-per-stream=10 \
       --put-total=20 --put-rate=100 >/dev/null || bench_log "warm-up watch failed on $side"
+    timeout --kill-after=5 $((limit * 3)) python3 "$here/gateway.py" --one "$eps" put "$warm_gw" 8 >/dev/null \
+      || bench_log "warm-up gateway put failed on $side"
+    timeout --kill-after=5 $((limit * 3)) python3 "$here/gateway.py" --one "$eps" range "$warm_gw" 8 >/dev/null \
+      || bench_log "warm-up gateway range failed on $side"
   done
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """JSON gateway throughput, Cairn beside real etcd: curl-style POSTs of /v3/kv/put and /v3/kv/range.
 
-   scripts/bench/gateway.py CAIRN_HOST:PORT ETCD_HOST:PORT [requests=2000] [threads=8]
+   scripts/bench/gateway.py CAIRN_HOST:PORT ETCD_HOST:PORT [requests=2000] [threads=8] [warm=20000]
    scripts/bench/gateway.py --one HOST:PORT[,HOST:PORT...] put|range REQUESTS THREADS
 
 The --one form measures one server (or cluster: connection i goes to address i mod n) and prints
@@ -11,6 +11,9 @@ compare-all.sh reads them like any other run; it exits non-zero on the first non
 Sequential: one keep-alive HTTP/1.1 connection, one request at a time (as a script looping curl
 would, minus process start-up). Concurrent: `threads` connections in parallel. Prints a markdown
 table with requests/s, p50 and p99 for each and the ratio Cairn/etcd. Bounded by the request count.
+First `warm` puts and as many ranges (`threads` connections) on each server, unmeasured: the JVM compiles
+the gateway's code only once it serves requests, and C1/C2 took over half of Cairn's CPU in the first
+few thousand gateway requests of a server warmed up over gRPC only.
 """
 import base64, http.client, json, sys, threading, time
 
@@ -64,6 +67,12 @@ def main():
     cairn, etcd = sys.argv[1], sys.argv[2]
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+    warm = int(sys.argv[5]) if len(sys.argv) > 5 else 20000
+    for kind in ("put", "range"):
+        path, bodies = bodies_for(kind, warm)
+        for ep in (etcd, cairn):
+            if warm:
+                run(ep, path, bodies, threads)
     puts = [json.dumps({"key": b64(f"gw/{i % 1000}"), "value": b64("x" * 256)}) for i in range(n)]
     ranges = [json.dumps({"key": b64(f"gw/{i % 1000}")}) for i in range(n)]
     print("| workload | Cairn req/s (p50 / p99 ms) | etcd req/s (p50 / p99 ms) | Cairn/etcd |")

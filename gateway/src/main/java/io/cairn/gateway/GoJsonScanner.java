@@ -203,7 +203,7 @@ final class GoJsonScanner {
         return Arrays.copyOf(body, i);
       }
       if ((r == END_OBJECT || r == END_ARRAY) && s.endValue(' ') == END) {
-        return Arrays.copyOf(body, i + 1);
+        return i + 1 == body.length ? body : Arrays.copyOf(body, i + 1);
       }
       if (r == ERROR) {
         throw new JsonCodec.BadJsonException(s.error());

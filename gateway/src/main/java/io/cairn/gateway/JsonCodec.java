@@ -73,6 +73,10 @@ final class JsonCodec {
   }
 
   private static String utf8(byte[] bytes) throws BadJsonException {
+    if (ascii(bytes)) {
+      // the usual body (keys and values are base64): no decoder to set up, and a compact string
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
@@ -83,6 +87,15 @@ final class JsonCodec {
     } catch (CharacterCodingException e) {
       throw new BadJsonException("request body is not valid UTF-8");
     }
+  }
+
+  private static boolean ascii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A request body that is not a JSON encoding of the route's request message. */

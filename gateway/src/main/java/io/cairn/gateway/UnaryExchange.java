@@ -67,11 +67,14 @@ final class UnaryExchange implements Exchange {
           GrpcErrors.statusJson(Status.Code.INVALID_ARGUMENT, e.getMessage()));
       return;
     }
-    call = grpc.newCall(route.method(), CallOptions.DEFAULT);
     if (route.serverStreaming()) {
+      call = grpc.newCall(route.method(), CallOptions.DEFAULT);
       sink = new StreamSink(responder, http);
       ClientCalls.asyncServerStreamingCall(call, request, sink);
     } else {
+      // the answer is delivered on this connection's event loop, where it is written: without this the
+      // channel's default executor takes it first, a thread hand-off there and another one back per request
+      call = grpc.newCall(route.method(), CallOptions.DEFAULT.withExecutor(http.eventLoop()));
       ClientCalls.asyncUnaryCall(call, request, new UnaryObserver());
     }
   }
@@ -90,26 +93,42 @@ final class UnaryExchange implements Exchange {
     }
   }
 
-  /** Holds the single response until the call closes OK, so a late error still wins. */
+  /**
+   * Holds the single response until the call closes OK, so a late error still wins. Its callbacks run
+   * on the event loop (the call's executor), as a task of their own, so they write directly.
+   */
   private final class UnaryObserver implements StreamObserver<Message> {
-    private String json;
+    private Message response;
 
     @Override
     public void onNext(Message value) {
-      json = JsonCodec.print(value);
+      response = value;
     }
 
     @Override
     public void onError(Throwable t) {
       Status s = Status.fromThrowable(t);
-      String err = GrpcErrors.statusJson(s.getCode(), GrpcErrors.message(s));
-      http.eventLoop().execute(() -> responder.json(GrpcErrors.httpStatus(s.getCode()), err));
+      onEventLoop(
+          () ->
+              responder.json(
+                  GrpcErrors.httpStatus(s.getCode()),
+                  GrpcErrors.statusJson(s.getCode(), GrpcErrors.message(s))));
     }
 
     @Override
     public void onCompleted() {
-      String out = json != null ? json : "{}";
-      http.eventLoop().execute(() -> responder.json(HttpResponseStatus.OK, out));
+      Message value = response;
+      response = null;
+      onEventLoop(
+          () -> responder.json(HttpResponseStatus.OK, value != null ? JsonCodec.print(value) : "{}"));
+    }
+
+    private void onEventLoop(Runnable r) {
+      if (http.eventLoop().inEventLoop()) {
+        r.run();
+      } else {
+        http.eventLoop().execute(r);
+      }
     }
   }
 }
