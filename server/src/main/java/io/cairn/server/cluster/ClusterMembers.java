@@ -91,10 +91,27 @@ public final class ClusterMembers {
     return a == null ? List.of() : a.getClientUrlsList().stream().map(URI::create).toList();
   }
 
-  /** A member's peer URLs as the applied membership records them, or empty. */
+  /** The last record whose peer URLs were parsed, and those URLs (records are immutable and replaced on change). */
+  private record ParsedUrls(MemberRecord record, List<URI> urls) { }
+
+  private volatile ParsedUrls lastPeerUrls;
+
+  /**
+   * A member's peer URLs as the applied membership records them, or empty. A follower asks for the leader's on every
+   * forwarded lease renewal, so the last answer is kept for as long as that member's record is the same object.
+   */
   public List<URI> peerUrls(long id) {
     Membership m = membership;
     MemberRecord r = m == null ? null : m.get(id);
-    return r == null ? List.of() : r.getPeerUrlsList().stream().map(URI::create).toList();
+    if (r == null) {
+      return List.of();
+    }
+    ParsedUrls last = lastPeerUrls;
+    if (last != null && last.record() == r) {
+      return last.urls();
+    }
+    List<URI> urls = r.getPeerUrlsList().stream().map(URI::create).toList();
+    lastPeerUrls = new ParsedUrls(r, urls);
+    return urls;
   }
 }

@@ -5,6 +5,7 @@ import io.cairn.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.cairn.proto.serverpb.PeerGrpc;
 import io.cairn.server.api.EtcdErrors;
 import io.cairn.server.api.MemberState;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
@@ -43,7 +44,17 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
     this.open = open;
   }
 
-  /** The leader's stub, or null when this member leads or knows no leader (then it answers itself). */
+  /** The stub for the leader's first peer URL; its answers run on the channel's event loop (see {@link #leader}). */
+  private record Route(URI url, PeerGrpc.PeerStub stub) { }
+
+  private volatile Route route;
+
+  /**
+   * The leader's stub with a fresh deadline, or null when this member leads or knows no leader (then it answers
+   * itself). The stub is kept per peer URL and answers on the transport's thread ({@code directExecutor}): the
+   * callbacks only complete a future, whose continuations write to a client's stream or forward the next renewal,
+   * and never block, so a hop to gRPC's default executor per answer bought nothing but a wake-up.
+   */
   private PeerGrpc.PeerStub leader() {
     long leader = member.leaderId();
     if (leader == 0 || leader == member.memberId()) {
@@ -53,8 +64,14 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
     if (urls.isEmpty()) {
       return null;
     }
-    return PeerGrpc.newStub(channels.computeIfAbsent(urls.get(0), open))
-        .withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    URI url = urls.get(0);
+    Route r = route;
+    if (r == null || (r.url() != url && !r.url().equals(url))) {
+      r = new Route(url, PeerGrpc.newStub(channels.computeIfAbsent(url, open)).withExecutor(MoreExecutors.directExecutor()));
+      route = r;
+    }
+    // a deadline per call as before: a leader that stopped answering must not hold a renewal forever
+    return r.stub().withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -17,9 +17,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PeerListener implements AutoCloseable {
   private final Server server;
-  /** Raft messages are posted to the raft thread from the event loop; snapshots and the rest use a pool. */
+  /**
+   * Raft messages are posted to the raft thread from the event loop, and a follower's forwarded lease renewals and TTL
+   * questions are answered there too (the lessor answers at once or with a future, never blocking, as for a client's
+   * keep-alive on the leader); snapshots and the rest use a pool.
+   */
   private final io.cairn.server.transport.CallExecutors callExecutors =
-      new io.cairn.server.transport.CallExecutors("cairn-peer-grpc", java.util.Set.of("cairn.serverpb.Peer/Send"));
+      new io.cairn.server.transport.CallExecutors("cairn-peer-grpc", java.util.Set.of(
+          io.cairn.proto.serverpb.PeerGrpc.getSendMethod().getFullMethodName(),
+          io.cairn.proto.serverpb.PeerGrpc.getLeaseRenewMethod().getFullMethodName(),
+          io.cairn.proto.serverpb.PeerGrpc.getLeaseTimeToLiveMethod().getFullMethodName()));
 
   /** @param tls for https URLs; null when none is https */
   public PeerListener(List<URI> urls, BindableService service, io.grpc.ServerInterceptor check, SslContext tls) {
