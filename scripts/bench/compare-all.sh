@@ -11,7 +11,9 @@
 # Env: BENCH_ROUNDS (3; 1 when quick), BENCH_MEMBERS (1, 3 or both; both), BENCH_QUICK (0),
 #      BENCH_WARM_PUTS (100000: puts of the warm-up, both sides alike), BENCH_WARM_GW (30000: JSON
 #      gateway puts and as many ranges in the warm-up, 8 connections over all members),
-#      BENCH_TIMEOUT (120: wall-clock limit per benchmark call, s), BENCH_BUDGET (1800: after this
+#      BENCH_WARM_ROUND (1; 0 when quick: before round 1, every workload runs once on both sides and
+#      is not counted, so each code path the JIT compiles is compiled before it is measured; etcd's Go
+#      needs none, and gets the same round), BENCH_TIMEOUT (120: wall-clock limit per benchmark call, s), BENCH_BUDGET (1800: after this
 #      many seconds no new run starts; the rest show as skipped), and lib.sh's (CAIRN_JAR, ...).
 # For each cluster size: start a Cairn and an etcd cluster (both stay up, idle while the other is
 # measured), warm both up identically, then per round run every workload on one side then the
@@ -25,6 +27,7 @@ source "$here/lib-cluster.sh"
 
 quick="${BENCH_QUICK:-0}"
 if [ "$quick" = 1 ]; then rounds="${BENCH_ROUNDS:-1}"; else rounds="${BENCH_ROUNDS:-3}"; fi
+if [ "${BENCH_WARM_ROUND:-$((1 - quick))}" = 1 ]; then first_round=0; else first_round=1; fi
 case "${BENCH_MEMBERS:-both}" in 1) sizes=(1) ;; 3) sizes=(3) ;; *) sizes=(1 3) ;; esac
 limit="${BENCH_TIMEOUT:-120}"
 budget="${BENCH_BUDGET:-1800}"
@@ -167,8 +170,9 @@ run_size() {
     return 0
   fi
   warm_up
-  for ((round = 1; round <= rounds; round++)); do
-    LOADS[$m]+="${LOADS[$m]:+, }$(cut -d' ' -f1 /proc/loadavg)"
+  for ((round = first_round; round <= rounds; round++)); do
+    # round 0 is the warm round: run and kept in the raw reports, never counted
+    [ "$round" -gt 0 ] && LOADS[$m]+="${LOADS[$m]:+, }$(cut -d' ' -f1 /proc/loadavg)"
     for i in "${!W_ID[@]}"; do
       if [ "${W_ID[i]}" = reset ]; then reset_reads; continue; fi
       # which side goes first flips from workload to workload and from round to round
@@ -222,7 +226,7 @@ side_figures() {
         if [ "$k" = "$lidx" ]; then lead+=("$us"); elif [ "$seen" = 0 ]; then fol1+=("$us"); seen=1; else fol2+=("$us"); fi
       done
     fi
-  done < <(awk -F'\t' -v m="$m" -v id="$id" -v s="$side" '$1 == m && $2 == id && $3 == s' "$RUNS")
+  done < <(awk -F'\t' -v m="$m" -v id="$id" -v s="$side" '$1 == m && $2 == id && $3 == s && $4 > 0' "$RUNS")
   S_RATIO_RPS="${rpss[*]}"
   if [ "$ok" = 0 ]; then
     case "${S_LASTERR:-}" in
@@ -286,7 +290,7 @@ bench_results_dir
 RUNS="$BENCH_RESULTS/runs.tsv"
 : >"$RUNS"
 declare -A LOADS=()
-bench_log "rounds $rounds, sizes ${sizes[*]}, quick $quick, limit $limit s per call, budget $budget s; results $BENCH_RESULTS"
+bench_log "rounds $rounds (warm round: $((1 - first_round))), sizes ${sizes[*]}, quick $quick, limit $limit s per call, budget $budget s; results $BENCH_RESULTS"
 for m in "${sizes[@]}"; do run_size "$m"; done
 
 cat "$BENCH_RESULTS/tables.md"
