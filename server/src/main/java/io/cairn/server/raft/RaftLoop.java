@@ -53,6 +53,8 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
   private volatile PeerTransport transport;
   private final EventLoop<Runnable> inbox;
   private final WaitingProposals waitingForLeader;
+  /** Proposals taken during the current drain of the inbox, stepped together after it. */
+  private final ProposalBatch batch = new ProposalBatch();
   private final ReadRounds reads;
   /**
    * Snapshots received whose MsgSnaps were stepped in this drain of the inbox, by index: streams from a former and a
@@ -295,6 +297,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
     });
   }
 
+  /** Takes a proposal for this turn's batch, or holds or fails it when there is no leader or it needs this one. */
   private void proposeNow(WaitingProposals.Proposal p, boolean leaderOnly) {
     if (!waits.isWaiting(p.id())) {
       return; // timed out on its way here: its caller was told it failed
@@ -307,17 +310,41 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
       hold(p);
       return;
     }
+    batch.add(p, leaderOnly);
+    if (batch.full()) {
+      stepProposals();
+    }
+  }
+
+  /**
+   * Steps the batch as one MsgProp. Leadership may have changed since a proposal was taken (a peer's message later in
+   * the same drain): leader-only ones are then failed rather than forwarded to the new leader.
+   */
+  private void stepProposals() {
+    List<ProposalBatch.Taken> taken = new java.util.ArrayList<>();
+    for (ProposalBatch.Taken t : batch.takeAll()) {
+      if (t.leaderOnly() && leader != id) {
+        waits.fail(t.proposal().id(), EtcdErrors.unavailable(LEADER_CHANGED));
+      } else {
+        taken.add(t);
+      }
+    }
+    if (taken.isEmpty()) {
+      return;
+    }
     try {
-      node.propose(com.google.protobuf.ByteString.copyFrom(p.data()));
+      node.propose(ProposalBatch.data(taken));
     } catch (RaftException e) {
       if (e.code() != RaftException.Code.PROPOSAL_DROPPED) {
         throw e;
       }
-      // a transfer or an election is under way: keep it until a leader is known again
-      if (leaderOnly) {
-        waits.fail(p.id(), EtcdErrors.unavailable(LEADER_CHANGED));
-      } else {
-        hold(p);
+      // no leader, or a transfer under way: keep them until a leader is known again
+      for (ProposalBatch.Taken t : taken) {
+        if (t.leaderOnly()) {
+          waits.fail(t.proposal().id(), EtcdErrors.unavailable(LEADER_CHANGED));
+        } else {
+          hold(t.proposal());
+        }
       }
     }
   }
@@ -338,12 +365,18 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
     command.run();
   }
 
-  /** After each drain of the inbox: held proposals, read rounds, then every Ready. Waits at most 50 ms. */
+  /**
+   * After each drain of the inbox: the proposals it brought (after those held for a leader) as one batch, read rounds,
+   * then every Ready. Waits at most 50 ms.
+   */
   @Override
   public long step(boolean handled) throws Exception {
     if (leader != 0 && !waitingForLeader.isEmpty()) {
+      List<ProposalBatch.Taken> fresh = batch.takeAll();
       waitingForLeader.drain().forEach(p -> proposeNow(p, false));
+      fresh.forEach(t -> proposeNow(t.proposal(), t.leaderOnly()));
     }
+    stepProposals();
     if (leader != 0) {
       reads.issue(node::readIndex);
     }

@@ -131,6 +131,30 @@ class RaftLoopTest {
   }
 
   @Test
+  void theProposalsOfOneDrainAreAppendedTogetherInTheirOrderAndEachIsAnswered() throws Exception {
+    electByTicks();
+    long before = log.memory.lastIndex();
+    List<CompletableFuture<Message>> callers = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      callers.add(waits.register(20 + i));
+      raft.propose(20 + i, put(20 + i, "batch" + i), false);
+    }
+    raft.loop().runOnce(); // one drain: one MsgProp of five entries
+    assertThat(log.memory.lastIndex()).isEqualTo(before + 5);
+    List<io.cairn.proto.raftpb.Entry> appended = log.memory.entries(before + 1, before + 6, Long.MAX_VALUE);
+    for (int i = 0; i < 5; i++) {
+      assertThat(InternalRequest.parseFrom(appended.get(i).getData()).getId()).isEqualTo(20 + i);
+    }
+    apply.loop().runOnce();
+    long last = 0;
+    for (CompletableFuture<Message> c : callers) {
+      long rev = ((PutResponse) c.getNow(null)).getHeader().getRevision();
+      assertThat(rev).isGreaterThan(last);
+      last = rev;
+    }
+  }
+
+  @Test
   void proposalsWithoutALeaderAreHeldAndProposedOnceOneIsElected() throws Exception {
     CompletableFuture<Message> caller = waits.register(8);
     raft.propose(8, put(8, "early"), false);
