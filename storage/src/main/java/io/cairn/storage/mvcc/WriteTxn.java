@@ -97,14 +97,7 @@ final class WriteTxn implements RowSource, TxnView {
 
   /** The live version of {@code key} at {@link #readRev()}, or null. */
   KeyValue get(ByteString key) {
-    KeyValue[] found = {null};
-    try (RocksIterator it = newIterator()) {
-      RangeReader.forEachLive(it, KeyRange.of(key, ByteString.EMPTY), readRev(), (k, i) -> {
-        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), true);
-        return false;
-      });
-    }
-    return found[0];
+    return live(key, newIterator(), true);
   }
 
   /**
@@ -113,10 +106,14 @@ final class WriteTxn implements RowSource, TxnView {
    * create revision, version and lease (and the blocks it seeks through are a fraction of kv's).
    */
   KeyValue header(ByteString key) {
+    return live(key, newKeyIterator(), false);
+  }
+
+  private KeyValue live(ByteString key, RocksIterator iterator, boolean withValue) {
     KeyValue[] found = {null};
-    try (RocksIterator it = newKeyIterator()) {
+    try (RocksIterator it = iterator) {
       RangeReader.forEachLive(it, KeyRange.of(key, ByteString.EMPTY), readRev(), (k, i) -> {
-        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), false);
+        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), withValue);
         return false;
       });
     }
