@@ -18,14 +18,6 @@ put=(put --total "$total" --key-size 8 --val-size 256 --sequential-keys --key-sp
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# thread name (numbers stripped) -> ticks, for every thread of process $1
-thread_ticks() {
-  local t
-  for t in /proc/"$1"/task/*; do
-    printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
-  done | awk '{sub(/-[0-9]+(-[0-9]+)?$/, "", $1); c[$1] += $2} END {for (k in c) print k, c[k]}' | sort
-}
-
 declare -A per_k
 for side in cairn etcd; do
   if [ "$side" = cairn ]; then ep=$CAIRN_EP; pid=$CAIRN_PID; else ep=$ETCD_EP; pid=$ETCD_PID; fi
@@ -35,11 +27,11 @@ for side in cairn etcd; do
   for _ in 1 2 3 4; do
     bench_run "$limit" --endpoints="$ep" --conns=50 --clients=200 "${put[@]}" >/dev/null || bench_log "warm-up failed on $side"
   done
-  [ "$side" = cairn ] && thread_ticks "$pid" > "$BENCH_TMP/threads.before"
+  [ "$side" = cairn ] && bench_thread_ticks "$pid" > "$BENCH_TMP/threads.before"
   before=$(cpu_ticks "$pid")
   out=$(bench_run "$limit" --endpoints="$ep" --conns=50 --clients=200 "${put[@]}")
   after=$(cpu_ticks "$pid")
-  [ "$side" = cairn ] && thread_ticks "$pid" > "$BENCH_TMP/threads.after"
+  [ "$side" = cairn ] && bench_thread_ticks "$pid" > "$BENCH_TMP/threads.after"
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   hz=$(getconf CLK_TCK)
   per_k[$side]=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.1f", d * 1000 / hz / n * 1000}')

@@ -74,17 +74,7 @@ poll_rss() {
   POLL_PID=$!
 }
 
-# CPU ticks per thread name (digits folded to N) over all members of $1: "name ticks" lines.
-thread_ticks() {
-  local pid t
-  for pid in ${MEMBER_PIDS[$1]}; do
-    for t in /proc/"$pid"/task/*; do
-      printf '%s %s\n' "$(tr ' ' _ <"$t/comm" 2>/dev/null | sed 's/[0-9][0-9]*/N/g')" \
-        "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
-    done
-  done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }'
-}
-# "name seconds" of the busiest thread groups between two thread_ticks files, top 8.
+# "name seconds" of the busiest thread groups between two bench_thread_ticks files, top 8.
 thread_split() {
   awk -v hz="$hz" 'NR == FNR { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 0) printf "%s %.1f\n", $1, d / hz }' "$1" "$2" \
     | sort -k2 -rn | head -n 8 | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2 }'
@@ -107,12 +97,14 @@ for side in $order; do
   # shellcheck disable=SC2086
   poll_rss "$r-rss.txt" ${MEMBER_PIDS[$side]}
   t_before="$(bench_member_ticks "$side")"
-  thread_ticks "$side" >"$r-threads-before.txt"
+  # shellcheck disable=SC2086
+  bench_thread_ticks ${MEMBER_PIDS[$side]} >"$r-threads-before.txt"
   bench_log "$side: measured run ${dur} s"
   drive "$r-run.txt" $((dur + 120)) -phase run -duration "${dur}s" -endpoints "$eps" -seed $((seed + 1)) \
     -label "$side" "${common[@]}" "${extra[@]}" || bench_log "$side: run exited with $?"
   touch "$r-rss.txt.stop"; wait "$POLL_PID" 2>/dev/null || true
-  thread_ticks "$side" >"$r-threads-after.txt"
+  # shellcheck disable=SC2086
+  bench_thread_ticks ${MEMBER_PIDS[$side]} >"$r-threads-after.txt"
   CPU[$side]="$(paste -d' ' <(tr ' ' '\n' <<<"$t_before") <(tr ' ' '\n' <<<"$(bench_member_ticks "$side")") \
     | awk -v hz="$hz" '{ printf "%s%.1f", (NR > 1 ? " " : ""), ($2 - $1) / hz }')"
   HWM[$side]=""; RSSMAX[$side]=""

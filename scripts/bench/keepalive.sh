@@ -23,13 +23,6 @@ bench_tool >/dev/null
 bench_results_dir
 
 # thread name (numbers stripped) -> ticks, for every thread of process $1
-thread_ticks() {
-  local t
-  for t in /proc/"$1"/task/*; do
-    printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
-  done | awk '{sub(/-[0-9]+(-[0-9]+)?$/, "", $1); c[$1] += $2} END {for (k in c) print k, c[k]}' | sort
-}
-
 # endpoints with the leader last (a follower first)
 eps_follower_first() {
   local -a eps; local i out=""
@@ -46,11 +39,11 @@ for side in ${KA_SIDES:-cairn etcd}; do
     || bench_log "warm-up failed on $side"
   bench_leader "$side"
   read -ra pids <<<"${MEMBER_PIDS[$side]}"
-  for i in 0 1 2; do thread_ticks "${pids[i]}" >"$BENCH_TMP/$side-$i.before"; done
+  for i in 0 1 2; do bench_thread_ticks "${pids[i]}" >"$BENCH_TMP/$side-$i.before"; done
   before="$(bench_member_ticks "$side")"
   out="$(bench_run "$limit" --endpoints="$eps" --conns=1 --clients=1 lease-keepalive --total "$total")"
   after="$(bench_member_ticks "$side")"
-  for i in 0 1 2; do thread_ticks "${pids[i]}" >"$BENCH_TMP/$side-$i.after"; done
+  for i in 0 1 2; do bench_thread_ticks "${pids[i]}" >"$BENCH_TMP/$side-$i.after"; done
   echo "$out" >"$BENCH_RESULTS/keepalive-$side.txt"
   rps="$(bench_field rps <<<"$out")"; p50="$(bench_field p50 <<<"$out")"
   echo "$side: $rps keep-alives/s, p50 $p50 ms (endpoints $eps, leader member $((LEADER_IDX + 1)))"

@@ -25,6 +25,20 @@ BENCH_TMP=""
 
 bench_log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
+# bench_thread_ticks PID...: CPU ticks (user + system) per thread name over every thread of the given processes,
+# digits in names folded to N ("cairn-read-3" -> "cairn-read-N"): sorted "name ticks" lines, for `join`ing a file
+# taken before a run with one taken after. The stat fields are read after the last ")", since thread names hold
+# spaces ("C2 CompilerThread0").
+bench_thread_ticks() {
+  local pid t
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      printf '%s %s\n' "$(tr ' ' _ <"$t/comm" 2>/dev/null)" \
+        "$(sed 's/.*)//' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
+    done
+  done | awk '$2 != "" { n = $1; gsub(/[0-9]+/, "N", n); s[n] += $2 } END { for (k in s) print k, s[k] }' | sort
+}
+
 # Creates the temp dir and installs the cleanup trap. Call once, before starting servers.
 bench_init() {
   BENCH_TMP="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"

@@ -22,16 +22,6 @@ total="${STEADY_TOTAL:-100000}"
 limit="${BENCH_TIMEOUT:-300}"
 put=(put --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
 
-# "name ticks" for every thread of the given PIDs, thread names with digits stripped and summed
-thread_ticks() {
-  local p t
-  for p in "$@"; do
-    for t in /proc/"$p"/task/*; do
-      printf '%s %s\n' "$(tr ' ' '_' <"$t/comm")" "$(cut -d')' -f2 "$t/stat" | awk '{print $12 + $13}')"
-    done
-  done | awk '{ n = $1; gsub(/[0-9]+/, "N", n); a[n] += $2 } END { for (k in a) print k, a[k] }' | sort
-}
-
 bench_init
 bench_tool >/dev/null
 hz="$(getconf CLK_TCK)"
@@ -42,9 +32,9 @@ for side in ${STEADY_SIDES:-cairn etcd}; do
   bench_log "warm-up on $side: $warm puts"
   bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$warm" >/dev/null \
     || bench_log "warm-up failed on $side"
-  thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.before"
+  bench_thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.before"
   out="$(bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$total")"
-  thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.after"
+  bench_thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.after"
   rps="$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")"
   cpu="$(join "$BENCH_TMP/$side.before" "$BENCH_TMP/$side.after" \
     | awk -v hz="$hz" -v n="$total" '{ d += $3 - $2 } END { printf "%.1f", d / hz * 1e6 / n }')"

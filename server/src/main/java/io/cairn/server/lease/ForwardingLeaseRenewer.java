@@ -66,8 +66,9 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
     }
     URI url = urls.get(0);
     Route r = route;
-    if (r == null || (r.url() != url && !r.url().equals(url))) {
-      r = new Route(url, PeerGrpc.newStub(channels.computeIfAbsent(url, open)).withExecutor(MoreExecutors.directExecutor()));
+    if (r == null || !r.url().equals(url)) {
+      r = new Route(url,
+          PeerGrpc.newStub(channels.computeIfAbsent(url, open)).withExecutor(MoreExecutors.directExecutor()));
       route = r;
     }
     // a deadline per call as before: a leader that stopped answering must not hold a renewal forever

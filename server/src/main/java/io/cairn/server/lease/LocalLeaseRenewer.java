@@ -10,8 +10,8 @@ import java.util.concurrent.CompletionException;
  * Renewals and TTLs answered by this member's lessor when it is the leader. Without a leader the answer is
  * {@code Unavailable "etcdserver: no leader"}; on a follower (reached only when forwarding could not name the
  * leader) it is etcd's {@code FailedPrecondition "etcdserver: not leader"}, which clientv3 and jetcd retry on another
- * endpoint. In the moment between winning an election and promoting the lessor, leases are answered from their granted TTL: promotion gives every lease at least
- * that much anyway.
+ * endpoint. In the moment between winning an election and promoting the lessor, leases are answered from their
+ * granted TTL: promotion gives every lease at least that much anyway.
  */
 public final class LocalLeaseRenewer implements LeaseRenewer {
   public static final String NOT_LEADER = io.cairn.server.api.EtcdErrors.NOT_LEADER;

@@ -83,6 +83,8 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
   private volatile Runnable onApplied = () -> { };
   /** Told of every written batch before its callers are answered: watchers are woken first (see {@link #commit}). */
   private volatile Runnable onWritten = () -> { };
+  /** The applied index {@link #onWritten} was last told of: drains that wrote nothing (reads waiting) wake no one. */
+  private long lastWritten = -1;
 
   /** Where configuration changes go: applied on the raft thread, which owns the node. */
   interface ConfChangeSink {
@@ -211,7 +213,10 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
     applied.set(staged);
     // watchers are woken before the writers hear back, as etcd notifies them within the apply: a client that
     // watches its own write should see the event no later than the put's response, not a thread hop after it
-    onWritten.run();
+    if (staged != lastWritten) {
+      lastWritten = staged;
+      onWritten.run();
+    }
     for (Answer a : answers) {
       if (a.later() != null) {
         a.later().whenComplete((r, err) -> {

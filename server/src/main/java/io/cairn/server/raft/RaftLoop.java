@@ -321,6 +321,9 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
    * the same drain): leader-only ones are then failed rather than forwarded to the new leader.
    */
   private void stepProposals() {
+    if (batch.isEmpty()) {
+      return; // most turns (ticks, peers' messages, reads) bring none
+    }
     List<ProposalBatch.Taken> taken = new java.util.ArrayList<>();
     for (ProposalBatch.Taken t : batch.takeAll()) {
       if (t.leaderOnly() && leader != id) {
