@@ -309,7 +309,6 @@ public final class CairnServer implements AutoCloseable {
     return out;
   }
 
-  /** The other --initial-cluster members' peer URLs: whom to reach before the membership is known. */
   /** The store as the flags configure it; its own log is not synced (see the caller). */
   private static StoreOptions storeOptions(ServerConfig cfg) {
     StoreOptions.Builder b = StoreOptions.builder().syncWrites(false);
@@ -317,7 +316,8 @@ public final class CairnServer implements AutoCloseable {
     return b.build();
   }
 
-    static java.util.Map<Long, java.net.URI> peerUrls(ServerConfig cfg, long self) {
+  /** The other --initial-cluster members' peer URLs: whom to reach before the membership is known. */
+  static java.util.Map<Long, java.net.URI> peerUrls(ServerConfig cfg, long self) {
     java.util.Map<Long, java.net.URI> out = new java.util.LinkedHashMap<>();
     cfg.initialCluster.forEach((name, urls) -> {
       long id = MemberIds.memberId(urls, cfg.initialClusterToken);

@@ -508,10 +508,7 @@ public final class MvccStore implements AutoCloseable {
     return ResponseHeader.newBuilder().setRevision(revision).build();
   }
 
-  /**
-   * Makes every applied write durable in the store's own files (memtables flushed to SSTs). The raft
-   * log may be compacted through {@link #consistentIndex()} only after this returns.
-   */
+  /** Writes every memtable to fsynced SST files (benchmarks use it to read from SST files rather than memory). */
   public void flush() {
     guarded(() -> {
       db.flush();
@@ -521,7 +518,9 @@ public final class MvccStore implements AutoCloseable {
 
   /**
    * A consistent copy of the store in {@code target} (a new directory, hard links to the SST files): kept with
-   * a snapshot, or sent to a follower that fell behind the leader's log; returns {@code target}.
+   * a snapshot, or sent to a follower that fell behind the leader's log; returns {@code target}. RocksDB flushes
+   * every memtable first, so afterwards the store itself holds every write made before the call without its own
+   * log: the raft log may be compacted through the {@link #consistentIndex()} read before it.
    */
   public Path checkpoint(Path target) {
     return guarded(() -> {
