@@ -143,7 +143,8 @@ public final class CairnServer implements AutoCloseable {
           joined != null ? joined.peers() : peerUrls(cfg, identity.memberId()), peerChannels,
           memberDir, store,
           new RaftMember.Settings(cfg.heartbeatIntervalMs, cfg.electionTimeoutMs, cfg.snapshotCount,
-              cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries),
+              cfg.maxSnapshots, cfg.preVote, cfg.snapshotCatchupEntries,
+              cfg.initialElectionTickAdvance),
           scheduler, RandomSource.seeded(new SecureRandom().nextLong()),
           metrics, ProcessExit.INSTANCE, alarmGate, new AuthApplier(auth, store), clock);
     } catch (IOException | RuntimeException e) {

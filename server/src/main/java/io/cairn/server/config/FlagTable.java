@@ -39,6 +39,7 @@ final class FlagTable {
       Flag.str("initial-cluster-token", "etcd-cluster", "Initial cluster token for the etcd cluster during bootstrap."),
       Flag.str("advertise-client-urls", "http://localhost:2379", "List of this member's client URLs to advertise to the public."),
       Flag.bool("strict-reconfig-check", true, "Reject reconfiguration requests that would cause quorum loss."),
+      Flag.bool("initial-election-tick-advance", true, "Whether to fast-forward initial election ticks on boot for faster election."),
       Flag.bool("pre-vote", true, "Enable the raft Pre-Vote algorithm to prevent disruption when a node that has been partitioned away rejoins the cluster."),
       Flag.str("auto-compaction-retention", "0", "Auto compaction retention for mvcc key value store. 0 means disable auto compaction."),
       Flag.str("auto-compaction-mode", "periodic", "Interpret 'auto-compaction-retention' one of: periodic|revision."),

@@ -51,6 +51,8 @@ public final class ServerConfig {
   public final boolean unsafeNoFsync;
   public final int maxSnapshots;
   public final boolean preVote;
+  /** etcd's --initial-election-tick-advance: the first election after a start need not wait a whole timeout. */
+  public final boolean initialElectionTickAdvance;
   public final boolean strictReconfigCheck;
   public final String cors;
   public final String hostWhitelist;
@@ -132,6 +134,7 @@ public final class ServerConfig {
     unsafeNoFsync = Boolean.parseBoolean(v.get("unsafe-no-fsync"));
     maxSnapshots = (int) num("max-snapshots", v);
     preVote = Boolean.parseBoolean(v.get("pre-vote"));
+    initialElectionTickAdvance = Boolean.parseBoolean(v.get("initial-election-tick-advance"));
     strictReconfigCheck = Boolean.parseBoolean(v.get("strict-reconfig-check"));
     cors = v.get("cors");
     hostWhitelist = v.get("host-whitelist");

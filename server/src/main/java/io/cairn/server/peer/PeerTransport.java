@@ -109,6 +109,17 @@ public final class PeerTransport implements AutoCloseable {
     sendingSnapshot.values().forEach(SnapshotSender::cancel);
   }
 
+  /** How many peers this member has a connection to now. */
+  public int connectedPeers() {
+    int n = 0;
+    for (PeerLink link : links.values()) {
+      if (link.channel().getState(false) == io.grpc.ConnectivityState.READY) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   public boolean knows(long peerId) {
     return links.containsKey(peerId);
   }

@@ -190,6 +190,21 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
     inbox.post(r);
   }
 
+  /**
+   * Moves the election clock forward by {@code ticks} (etcd's initial election tick advance), unless a leader is
+   * known: then there is nothing to hurry, and ticks would only bring an election against it closer.
+   */
+  void advanceTicks(int ticks) {
+    inbox.post(() -> {
+      if (leader != 0) {
+        return;
+      }
+      for (int i = 0; i < ticks; i++) {
+        node.tick();
+      }
+    });
+  }
+
   void tick() {
     inbox.post(() -> {
       node.tick();

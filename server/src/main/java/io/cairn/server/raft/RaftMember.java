@@ -40,7 +40,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
 
   /** Settings taken from etcd's flags. */
   public record Settings(long heartbeatMs, long electionMs, long snapshotCount, int maxSnapshots, boolean preVote,
-      long catchUpEntries) {
+      long catchUpEntries, boolean initialElectionTickAdvance) {
     /** etcd's request timeout: 5 s plus two election timeouts. */
     Duration requestTimeout() {
       return Duration.ofMillis(5000 + 2 * electionMs);
@@ -155,6 +155,17 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         TimeUnit.MILLISECONDS);
     this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), clock::nanoTime);
     this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
+    if (settings.initialElectionTickAdvance() && !peers.isEmpty()) {
+      ElectionTickAdvance advance =
+          new ElectionTickAdvance(electionTicks, transport::connectedPeers, raft::advanceTicks);
+      java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> task =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      task.set(scheduler.scheduleWithFixedDelay(() -> {
+        if (advance.check()) {
+          task.get().cancel(false);
+        }
+      }, ElectionTickAdvance.PERIOD_MS, ElectionTickAdvance.PERIOD_MS, TimeUnit.MILLISECONDS));
+    }
   }
 
   /** On the raft thread: Raft names a new leader (0 for none). */

@@ -30,6 +30,15 @@ class FlagParserTest {
   }
 
   @Test
+  void initialElectionTickAdvanceIsOnByDefaultAndCanBeTurnedOffByFlagOrEnvironment() throws Exception {
+    assertThat(ServerConfig.from(parse(Map.of()).values()).initialElectionTickAdvance).isTrue();
+    assertThat(ServerConfig.from(parse(Map.of(), "--initial-election-tick-advance=false").values())
+        .initialElectionTickAdvance).isFalse();
+    assertThat(ServerConfig.from(parse(Map.of("ETCD_INITIAL_ELECTION_TICK_ADVANCE", "false")).values())
+        .initialElectionTickAdvance).isFalse();
+  }
+
+  @Test
   void goFlagSyntaxes() throws Exception {
     var p = parse(Map.of(), "-name", "n1", "--data-dir=/tmp/x", "--pre-vote=false", "--enable-pprof",
         "-max-txn-ops=7");
