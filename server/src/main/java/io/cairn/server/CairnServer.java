@@ -163,13 +163,13 @@ public final class CairnServer implements AutoCloseable {
         }, peerChannels, requestTimeout);
     if (cfg.initialCorruptCheck && initialized) {
       try {
-        corruption.initial(); // before this member serves peers or clients
-      } catch (RuntimeException e) {
+        checkBeforeServing(member, corruption, requestTimeout);
+      } catch (IOException | RuntimeException e) {
         member.close();
         scheduler.shutdownNow();
         auth.close();
         store.close();
-        throw new IOException(e.getMessage(), e);
+        throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
       }
     }
     members.attach(member.membership(), member.transport());
@@ -308,6 +308,24 @@ public final class CairnServer implements AutoCloseable {
         .addAllPeerUrls(urls.stream().map(java.net.URI::toString).toList()).build()));
     out.sort((a, b) -> Long.compareUnsigned(a.getId(), b.getId()));
     return out;
+  }
+
+  /**
+   * etcd's initial corruption check, before this member serves peers or clients, once every peer is known: the
+   * membership replayed from the log (where it comes from before the first snapshot) is partial until the replay
+   * is done, and a check that asked fewer peers would pass for want of answers.
+   */
+  private static void checkBeforeServing(RaftMember member, CorruptionCheck corruption, Duration timeout)
+      throws IOException {
+    try {
+      member.replayed().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted before the initial corruption check", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("the initial corruption check could not wait for the log's replay: " + e, e);
+    }
+    corruption.initial();
   }
 
   /** The store as the flags configure it; its own log is not synced (see the caller). */

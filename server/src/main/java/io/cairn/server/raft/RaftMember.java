@@ -49,6 +49,9 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
 
   static final long MAX_APPLY_BACKLOG = 5000;
 
+  /** The WAL's commit index at start: Raft re-delivers every entry up to it before anything new. */
+  private final long commitAtStart;
+
   private final long memberId;
   private final long clusterId;
   private final MvccStore store;
@@ -111,6 +114,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
       throw e;
     }
     long snapIndex = log.snapshotIndex();
+    this.commitAtStart = log.memory.hardState().getCommit();
     this.membership = Membership.fromSnapshot(log.memory.snapshot().getData());
     if (!membership.members().isEmpty()) {
       // after bootstrap the flags no longer say who the members are; the snapshot (then the log) does
@@ -347,6 +351,17 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
             err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err))
         // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs on a reader
         .thenCompose(x -> onReader());
+  }
+
+  /**
+   * Completes once the entries the WAL held as committed at start are applied again. Until then the membership
+   * replayed from them may be partial (before the first snapshot it comes from the log alone), so whatever asks
+   * every peer at start, like the initial corruption check, waits for this first.
+   */
+  public CompletableFuture<Void> replayed() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    apply.whenApplied(commitAtStart, f);
+    return f;
   }
 
   @Override
