@@ -317,13 +317,25 @@ public final class CairnServer implements AutoCloseable {
    */
   private static void checkBeforeServing(RaftMember member, CorruptionCheck corruption, Duration timeout)
       throws IOException {
-    try {
-      member.replayed().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted before the initial corruption check", e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("the initial corruption check could not wait for the log's replay: " + e, e);
+    java.util.concurrent.CompletableFuture<Void> replayed = member.replayed();
+    // a long log may take longer than one timeout to replay: wait while it makes progress, give up when it stalls
+    for (long applied = -1; ; ) {
+      try {
+        replayed.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        break;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted before the initial corruption check", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException("the initial corruption check could not wait for the log's replay: " + e, e);
+      } catch (java.util.concurrent.TimeoutException e) {
+        long now = member.appliedIndex();
+        if (now == applied) {
+          throw new IOException("the initial corruption check found the log's replay stalled at index " + now, e);
+        }
+        applied = now;
+        LOG.info("initial corruption check: waiting for the log's replay (applied index {})", now);
+      }
     }
     corruption.initial();
   }

@@ -165,8 +165,9 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
       java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> task =
           new java.util.concurrent.atomic.AtomicReference<>();
       task.set(scheduler.scheduleWithFixedDelay(() -> {
-        if (advance.check()) {
-          task.get().cancel(false);
+        java.util.concurrent.ScheduledFuture<?> self = task.get();
+        if (advance.check() && self != null) { // null only if a run beat the assignment: the next one cancels
+          self.cancel(false);
         }
       }, ElectionTickAdvance.PERIOD_MS, ElectionTickAdvance.PERIOD_MS, TimeUnit.MILLISECONDS));
     }
