@@ -25,7 +25,8 @@ import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
- * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys) and every native
+ * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys, kv_live) and every
+ * native
  * options object, and closes them in the right order. RocksDB failures surface as {@link IllegalStateException}: the
  * apply thread cannot continue after a failed write, and the server treats it as fatal.
  */
@@ -41,6 +42,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
   private static final byte[] CF_LEASE_KEYS = "lease_keys".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CF_AUTH = "auth".getBytes(StandardCharsets.US_ASCII);
   static final byte[] CF_KV_KEYS = "kv_keys".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] CF_KV_LIVE = "kv_live".getBytes(StandardCharsets.US_ASCII);
 
   static final byte[] META_FORMAT = meta("format");
   static final byte[] META_CURRENT_REVISION = meta("current_revision");
@@ -49,13 +51,6 @@ final class KvDatabase implements AutoCloseable, RowSource {
   static final byte[] META_COMPACT_FINISHED = meta("compact_finished");
   /** Live keys at the current revision, written with every batch that changes it (absent in older stores). */
   static final byte[] META_LIVE_KEYS = meta("live_keys");
-  /**
-   * 2: the kv_keys column family mirrors kv without values (see docs/storage-encoding.md). A format-1 store is
-   * migrated once at open ({@link #migrateToFormat2}).
-   */
-  static final long FORMAT_VERSION = 2;
-  /** kv entries written per batch while a format-1 store's kv_keys is filled. */
-  static final int MIGRATION_BATCH_ENTRIES = 10_000;
 
   private final Path dir;
   private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
@@ -74,6 +69,12 @@ final class KvDatabase implements AutoCloseable, RowSource {
    * keys-only and count-only reads walk, so they never read values.
    */
   final ColumnFamilyHandle kvKeys;
+  /**
+   * Raw user key of every live key → its newest version's header and mod_revision ({@link VersionRecord#live}): what
+   * a write reads to learn a key's create revision, version and lease, with one point lookup that a bloom filter
+   * answers for absent keys, instead of an iterator seek over kv_keys' sorted runs.
+   */
+  final ColumnFamilyHandle kvLive;
   private final List<ColumnFamilyHandle> all;
   private final WriteOptions syncWrite;
   private final WriteOptions asyncWrite;
@@ -97,6 +98,15 @@ final class KvDatabase implements AutoCloseable, RowSource {
     ColumnFamilyOptions dataOpts = own(new ColumnFamilyOptions()
         .setWriteBufferSize(o.writeBufferBytes())
         .setTableFormatConfig(table));
+    // point lookups only: a bloom filter (10 bits per key, about 1% false positives) spares absent keys the reads
+    BlockBasedTableConfig pointTable = new BlockBasedTableConfig()
+        .setBlockCache(cache)
+        .setCacheIndexAndFilterBlocks(true)
+        .setPinL0FilterAndIndexBlocksInCache(true)
+        .setFilterPolicy(own(new org.rocksdb.BloomFilter(10, false)));
+    ColumnFamilyOptions liveOpts = own(new ColumnFamilyOptions()
+        .setWriteBufferSize(o.writeBufferBytes())
+        .setTableFormatConfig(pointTable));
     ColumnFamilyOptions metaOpts = own(new ColumnFamilyOptions()
         .setWriteBufferSize(Math.min(o.writeBufferBytes(), 4L << 20))
         .setTableFormatConfig(table));
@@ -119,8 +129,10 @@ final class KvDatabase implements AutoCloseable, RowSource {
         new ColumnFamilyDescriptor(CF_LEASE_KEYS, dataOpts),
         // added later still: created empty in an older store, which had no auth state
         new ColumnFamilyDescriptor(CF_AUTH, metaOpts),
-        // format 2: created empty in a format-1 store, then filled from kv by checkFormat before any use
-        new ColumnFamilyDescriptor(CF_KV_KEYS, dataOpts));
+        // format 2: created empty in a format-1 store, then filled from kv by StoreFormat before any use
+        new ColumnFamilyDescriptor(CF_KV_KEYS, dataOpts),
+        // format 3: created empty in an older store, then filled by StoreFormat before any use
+        new ColumnFamilyDescriptor(CF_KV_LIVE, liveOpts));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB opened;
     try {
@@ -144,7 +156,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
     this.leaseKeys = handles.get(5);
     this.auth = handles.get(6);
     this.kvKeys = handles.get(7);
-    this.all = List.of(kv, rev, meta, lease, leaseKeys, auth, kvKeys);
+    this.kvLive = handles.get(8);
+    this.all = List.of(kv, rev, meta, lease, leaseKeys, auth, kvKeys, kvLive);
     this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
     this.asyncWrite = own(new WriteOptions().setSync(false));
     this.defaultRead = own(new ReadOptions());
@@ -158,86 +171,16 @@ final class KvDatabase implements AutoCloseable, RowSource {
   static KvDatabase open(Path dir, StoreOptions o) {
     try {
       KvDatabase db = new KvDatabase(dir, o);
-      db.checkFormat();
+      try {
+        StoreFormat.check(db);
+      } catch (RuntimeException e) {
+        db.close();
+        throw e;
+      }
       return db;
     } catch (RocksDBException e) {
       throw new IllegalStateException("rocksdb: cannot open " + dir + ": " + e.getMessage(), e);
     }
-  }
-
-  private void checkFormat() throws RocksDBException {
-    byte[] f = db.get(meta, META_FORMAT);
-    if (f == null) {
-      // a new store: format 1 was always written at the first open, so a store without it holds nothing
-      db.put(meta, syncWrite, META_FORMAT, KeyCodec.longBytes(FORMAT_VERSION));
-      return;
-    }
-    long format = KeyCodec.getLong(f, 0);
-    if (format == 1) {
-      try {
-        migrateToFormat2();
-      } catch (RuntimeException e) {
-        close();
-        throw e;
-      }
-    } else if (format != FORMAT_VERSION) {
-      close();
-      throw new IllegalStateException("mvcc: unsupported storage format " + format + " in " + dir);
-    }
-  }
-
-  /**
-   * Format 1 to 2: makes kv_keys equal to kv minus the values, in one merged scan of both, written in bounded
-   * unsynced batches; makes that durable with a flush of every family; and only then records format 2 (synced).
-   * Nothing else writes meanwhile (the store is not open yet), every kv_keys entry is a pure function of its kv entry,
-   * and an entry of kv_keys with no kv entry is deleted, so a migration cut short by a crash leaves format 1 and is
-   * simply redone from the start on the next open, whatever it had written.
-   */
-  private void migrateToFormat2() {
-    long started = System.nanoTime();
-    long entries = 0;
-    long stale = 0;
-    WriteBatch batch = new WriteBatch();
-    try (RocksIterator it = db.newIterator(kv); RocksIterator old = db.newIterator(kvKeys)) {
-      old.seekToFirst();
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        // a kv_keys entry below k has no kv entry (only a partial earlier run can have left kv_keys non-empty)
-        for (; old.isValid() && java.util.Arrays.compareUnsigned(old.key(), k) <= 0; old.next()) {
-          if (!java.util.Arrays.equals(old.key(), k)) {
-            batch.delete(kvKeys, old.key());
-            stale++;
-          }
-        }
-        batch.put(kvKeys, k, VersionRecord.header(it.value()));
-        entries++;
-        if (batch.count() >= MIGRATION_BATCH_ENTRIES) batch = writeAndRenew(batch);
-      }
-      for (; old.isValid(); old.next()) {
-        batch.delete(kvKeys, old.key());
-        stale++;
-        if (batch.count() >= MIGRATION_BATCH_ENTRIES) batch = writeAndRenew(batch);
-      }
-      it.status();
-      old.status();
-      if (batch.count() > 0) write(batch, false);
-    } catch (RocksDBException e) {
-      throw failure("migrate to format 2", e);
-    } finally {
-      batch.close();
-    }
-    flush(); // the fill is in SST files (atomic flush: every family) before the format says it is there
-    putMetaLong(META_FORMAT, FORMAT_VERSION);
-    org.slf4j.LoggerFactory.getLogger(KvDatabase.class).info(
-        "mvcc: migrated {} from storage format 1 to 2: indexed {} kv entries ({} stale removed) in {} ms", dir,
-        entries, stale, (System.nanoTime() - started) / 1_000_000);
-  }
-
-  /** Writes {@code batch} unsynced, closes it and returns a new one (the iterators read the DB, not the batch). */
-  private WriteBatch writeAndRenew(WriteBatch batch) {
-    write(batch, false);
-    batch.close();
-    return new WriteBatch();
   }
 
   /**

@@ -3,15 +3,13 @@ package io.cairn.storage.mvcc;
 import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 
 /**
  * Builds a new store from another system's history (an etcd backend): versions with their own revisions, leases,
  * auth rows and the compaction marks, written as the store's own writes would have left them (kv, kv_keys and rev
- * rows, lease rows, the lease_keys index of each key's live version). Written in unsynced batches and made durable by
+ * rows, lease rows, the kv_live and lease_keys indexes of each key's live version). Written in unsynced batches and made durable by
  * one flush in {@link #finish}; a store left unfinished is garbage and the caller deletes it. Open the result with
  * {@link MvccStore#open}.
  */
@@ -89,21 +87,17 @@ public final class StoreImport implements AutoCloseable {
     db.flush();
   }
 
-  /** kv keys sort by key, newest version first: the first row of each key is its latest version. */
+  /** Indexes every key whose newest version is a put: kv_live, and lease_keys when its lease was given. */
   private void attachLiveKeys() {
-    byte[] prefix = null;
-    try (RocksIterator it = db.newIterator(db.kvKeys)) { // the lease is in the header: no values needed
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        if (prefix != null && KeyCodec.hasPrefix(k, prefix)) continue;
-        prefix = Arrays.copyOf(k, KeyCodec.prefixLength(k));
-        if (KeyCodec.isTombstone(k)) continue;
-        long lease = VersionRecord.lease(it.value());
-        if (lease != 0 && db.get(db.lease, LeaseCodec.leaseKey(lease)) != null) {
-          put(db.leaseKeys, LeaseCodec.attachKey(lease, KeyCodec.userKey(k)), LeaseCodec.EMPTY);
-        }
+    StoreFormat.forEachNewest(db, (kvKey, header) -> {
+      if (KeyCodec.isTombstone(kvKey)) return;
+      ByteString key = KeyCodec.userKey(kvKey);
+      put(db.kvLive, key.toByteArray(), VersionRecord.live(header, KeyCodec.revision(kvKey)));
+      long lease = VersionRecord.lease(header);
+      if (lease != 0 && db.get(db.lease, LeaseCodec.leaseKey(lease)) != null) {
+        put(db.leaseKeys, LeaseCodec.attachKey(lease, key), LeaseCodec.EMPTY);
       }
-    }
+    });
     writeBatch();
   }
 

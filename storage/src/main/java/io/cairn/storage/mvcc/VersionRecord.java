@@ -8,7 +8,8 @@ import io.cairn.proto.mvccpb.KeyValue;
  * Value layout of a live version in the {@code kv} column family:
  * {@code BE64(create_revision) | BE64(version) | BE64(lease) | value bytes}. Tombstones have an empty value (their
  * kind is in the key). The key and mod_revision are not stored: they are in the kv key. The kv_keys column family
- * holds the same keys with {@link #header} of each record: the same layout without the value bytes.
+ * holds the same keys with {@link #header} of each record: the same layout without the value bytes. The kv_live
+ * column family holds, per live key, {@link #live}: the newest version's header followed by {@code BE64(mod_revision)}.
  */
 final class VersionRecord {
   static final int HEADER = 24;
@@ -33,7 +34,19 @@ final class VersionRecord {
     return record.length <= HEADER ? record : java.util.Arrays.copyOf(record, HEADER);
   }
 
-  /** The lease of a live version's record. */
+  /** The kv_live value of a live version: its header, then its mod_revision. */
+  static byte[] live(byte[] header, long modRevision) {
+    byte[] out = java.util.Arrays.copyOf(header, HEADER + 8);
+    KeyCodec.putLong(out, HEADER, modRevision);
+    return out;
+  }
+
+  /** Decodes a kv_live value (no value bytes: the key-value has none). */
+  static KeyValue decodeLive(ByteString key, byte[] live) {
+    return decode(key, KeyCodec.getLong(live, HEADER), live, false);
+  }
+
+  /** The lease of a live version's record (a kv, kv_keys or kv_live value). */
   static long lease(byte[] record) {
     return KeyCodec.getLong(record, 16);
   }

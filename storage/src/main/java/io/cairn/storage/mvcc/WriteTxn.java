@@ -97,27 +97,24 @@ final class WriteTxn implements RowSource, TxnView {
 
   /** The live version of {@code key} at {@link #readRev()}, or null. */
   KeyValue get(ByteString key) {
-    return live(key, newIterator(), true);
-  }
-
-  /**
-   * The live version of {@code key} at {@link #readRev()} without its value, or null: read from kv_keys, whose
-   * records are headers only, so a put or delete never copies the previous value out of RocksDB just to learn its
-   * create revision, version and lease (and the blocks it seeks through are a fraction of kv's).
-   */
-  KeyValue header(ByteString key) {
-    return live(key, newKeyIterator(), false);
-  }
-
-  private KeyValue live(ByteString key, RocksIterator iterator, boolean withValue) {
     KeyValue[] found = {null};
-    try (RocksIterator it = iterator) {
+    try (RocksIterator it = newIterator()) {
       RangeReader.forEachLive(it, KeyRange.of(key, ByteString.EMPTY), readRev(), (k, i) -> {
-        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), withValue);
+        found[0] = VersionRecord.decode(key, KeyCodec.revision(k), i.value(), true);
         return false;
       });
     }
     return found[0];
+  }
+
+  /**
+   * The live version of {@code key} at {@link #readRev()} without its value, or null: one point lookup in kv_live
+   * (which holds every live key's newest header) through this txn's staged writes. A write txn always reads the newest
+   * state, so that is its live version; a put or delete never seeks through the key's history or copies its value.
+   */
+  KeyValue header(ByteString key) {
+    byte[] live = db.getThrough(batch, db.kvLive, key.toByteArray());
+    return live == null ? null : VersionRecord.decodeLive(key, live);
   }
 
   /**
@@ -141,12 +138,22 @@ final class WriteTxn implements RowSource, TxnView {
   long deleteRange(KeyRange range) {
     List<ByteString> keys = new ArrayList<>();
     List<Long> leases = new ArrayList<>();
-    try (RocksIterator it = newKeyIterator()) { // keys and headers are all a delete needs
-      RangeReader.forEachLive(it, range, readRev(), (k, i) -> {
-        keys.add(KeyCodec.userKey(k));
-        leases.add(VersionRecord.lease(i.value()));
-        return true;
-      });
+    if (range.single) {
+      KeyValue kv = header(range.key);
+      if (kv != null) {
+        keys.add(range.key);
+        leases.add(kv.getLease());
+      }
+    } else {
+      byte[] end = range.end == null ? null : range.end.toByteArray();
+      try (RocksIterator it = newIterator(db.kvLive)) { // live keys only, in user-key order, with their leases
+        for (it.seek(range.key.toByteArray()); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          if (end != null && java.util.Arrays.compareUnsigned(k, end) >= 0) break;
+          keys.add(ByteString.copyFrom(k));
+          leases.add(VersionRecord.lease(it.value()));
+        }
+      }
     }
     // staged after the scan: the batch must not change under its own iterator
     liveDelta -= keys.size();
@@ -200,7 +207,13 @@ final class WriteTxn implements RowSource, TxnView {
     try {
       byte[] kvKey = KeyCodec.versionKey(KeyCodec.prefix(key), writeRev(), sub, kind);
       batch.put(db.kv, kvKey, record);
-      batch.put(db.kvKeys, kvKey, VersionRecord.header(record));
+      byte[] header = VersionRecord.header(record);
+      batch.put(db.kvKeys, kvKey, header);
+      if (kind == KeyCodec.KIND_PUT) {
+        batch.put(db.kvLive, key.toByteArray(), VersionRecord.live(header, writeRev()));
+      } else {
+        batch.delete(db.kvLive, key.toByteArray());
+      }
       batch.put(db.rev, KeyCodec.revKey(writeRev(), sub), KeyCodec.revValue(kind, key));
     } catch (RocksDBException e) {
       throw KvDatabase.failure("stage write", e);

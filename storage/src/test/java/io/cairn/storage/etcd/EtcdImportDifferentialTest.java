@@ -110,6 +110,15 @@ class EtcdImportDifferentialTest {
       long id = Long.parseLong(leaseId, 16);
       assertThat(store.lease(id).ttl()).isEqualTo(300);
       assertThat(store.leaseKeys(id)).extracting(ByteString::toStringUtf8).containsExactly("e", "f");
+      // a write after the import finds the imported key live (kv_live): version bumped, create revision kept
+      RangeRequest getE = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("e")).build();
+      var before = store.range(getE).getKvs(0);
+      store.put(io.cairn.proto.etcdserverpb.PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("e"))
+          .setValue(ByteString.copyFromUtf8("after import")).build(), 0);
+      var after = store.range(getE).getKvs(0);
+      assertThat(after.getVersion()).isEqualTo(before.getVersion() + 1);
+      assertThat(after.getCreateRevision()).isEqualTo(before.getCreateRevision());
+      assertThat(store.leaseKeys(id)).extracting(ByteString::toStringUtf8).containsExactly("f"); // detached
     }
   }
 }

@@ -124,12 +124,15 @@ class KeyIndexTest {
     try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
       ColumnFamilyHandle meta = null;
       ColumnFamilyHandle keys = null;
+      ColumnFamilyHandle live = null;
       for (int i = 0; i < names.size(); i++) {
         String n = new String(names.get(i), StandardCharsets.US_ASCII);
         if (n.equals("meta")) meta = handles.get(i);
         if (n.equals("kv_keys")) keys = handles.get(i);
+        if (n.equals("kv_live")) live = handles.get(i);
       }
       assertThat(keys).isNotNull();
+      db.dropColumnFamily(live); // format 1 had no kv_live either; a cut-short 1 to 2 run leaves it empty
       if (keepEvery <= 0) {
         db.dropColumnFamily(keys);
       } else {
@@ -146,6 +149,7 @@ class KeyIndexTest {
       }
       db.put(meta, KvDatabase.META_FORMAT, KeyCodec.longBytes(1));
       List<ColumnFamilyHandle> left = new ArrayList<>(handles);
+      left.remove(live);
       if (keepEvery <= 0) left.remove(keys);
       try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
         db.flush(fo, left);
@@ -201,15 +205,16 @@ class KeyIndexTest {
     assertThat(KvDatabase.readMeta(dir, KvDatabase.META_FORMAT)[0]).isEqualTo(1);
 
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
-      assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(2);
+      assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(StoreFormat.CURRENT);
       assertThat(index(s)).isEqualTo(expectedIndex(s));
+      assertThat(LiveIndexTest.liveIndex(s)).isEqualTo(LiveIndexTest.expectedLive(s)); // and on to format 3
       assertThat(answers(s, base.requests())).isEqualTo(base.answers());
-      // and it goes on as a format-2 store
+      // and it goes on as a current store
       put(s, "k/000", "after");
       assertThat(index(s)).isEqualTo(expectedIndex(s));
     }
-    assertThat(families(dir)).contains("kv_keys");
-    assertThat(KvDatabase.readMeta(dir, KvDatabase.META_FORMAT)[0]).isEqualTo(2);
+    assertThat(families(dir)).contains("kv_keys", "kv_live");
+    assertThat(KvDatabase.readMeta(dir, KvDatabase.META_FORMAT)[0]).isEqualTo(StoreFormat.CURRENT);
   }
 
   @Test
@@ -217,7 +222,7 @@ class KeyIndexTest {
     Baseline base = baseline();
     downgrade(dir, 3); // kv_keys partly filled, format still 1: a crash before the format was written
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
-      assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(2);
+      assertThat(s.database().metaLong(KvDatabase.META_FORMAT, -1)).isEqualTo(StoreFormat.CURRENT);
       assertThat(index(s)).isEqualTo(expectedIndex(s));
       assertThat(answers(s, base.requests())).isEqualTo(base.answers());
     }
@@ -227,10 +232,10 @@ class KeyIndexTest {
   void newerFormatIsRefused() throws Exception {
     try (MvccStore s = MvccStore.open(dir, fastOptions())) {
       put(s, "a", "1");
-      s.database().putMetaLong(KvDatabase.META_FORMAT, 3);
+      s.database().putMetaLong(KvDatabase.META_FORMAT, StoreFormat.CURRENT + 1);
     }
     assertThatThrownBy(() -> MvccStore.open(dir, fastOptions()))
-        .hasMessageContaining("unsupported storage format 3");
+        .hasMessageContaining("unsupported storage format " + (StoreFormat.CURRENT + 1));
   }
 
   /**
