@@ -275,14 +275,32 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
   void applyConfChange(ConfChangeV2 cc, long index) {
     inbox.post(() -> {
       confState = node.applyConfChange(cc);
-      // A lone voter need not wait an election timeout (etcd fast-forwards its ticks likewise), but
-      // only once every committed entry is applied: bootstrap entries are applied one by one, and
-      // after the first of several the configuration would wrongly hold just one voter.
-      if (leader == 0 && index >= commitIndex && confState.getVotersCount() == 1 && confState.getVoters(0) == id
-          && confState.getVotersOutgoingCount() == 0) {
-        node.campaign();
+      // only once every committed entry is applied: bootstrap entries are applied one by one, and after the first
+      // of several the configuration would wrongly hold just one voter
+      if (index >= commitIndex) {
+        campaignIfLoneVoter();
       }
     });
+  }
+
+  /**
+   * From the apply thread, once the entries committed at start are applied again: a restarted lone voter campaigns
+   * (see {@link #campaignIfLoneVoter}). Its configuration came from its snapshot or from replayed entries, neither of
+   * which reaches {@link #applyConfChange} with the log's commit index.
+   */
+  void campaignIfAlone() {
+    inbox.post(this::campaignIfLoneVoter);
+  }
+
+  /**
+   * A lone voter need not sit out an election timeout: nobody else can vote or lead. etcd fast-forwards a
+   * single-member cluster's election clock at start likewise ({@code adjustTicks}), to one tick short.
+   */
+  private void campaignIfLoneVoter() {
+    if (leader == 0 && confState.getVotersCount() == 1 && confState.getVoters(0) == id
+        && confState.getVotersOutgoingCount() == 0) {
+      node.campaign();
+    }
   }
 
   /**

@@ -159,6 +159,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         TimeUnit.MILLISECONDS);
     this.deadlines = new Deadlines(settings.requestTimeout().toNanos(), clock::nanoTime);
     this.deadlineSweep = scheduler.scheduleAtFixedRate(deadlines::expire, 50, 50, TimeUnit.MILLISECONDS);
+    replayed().thenRun(raft::campaignIfAlone);
     if (settings.initialElectionTickAdvance() && !peers.isEmpty()) {
       ElectionTickAdvance advance =
           new ElectionTickAdvance(electionTicks, transport::connectedPeers, raft::advanceTicks);

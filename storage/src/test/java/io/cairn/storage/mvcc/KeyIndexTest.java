@@ -11,17 +11,13 @@ import io.cairn.proto.etcdserverpb.RangeResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
@@ -114,48 +110,24 @@ class KeyIndexTest {
    * a few entries kv does not have) and format 1 in meta.
    */
   static void downgrade(Path dir, int keepEvery) throws Exception {
-    List<byte[]> names;
-    try (Options o = new Options()) {
-      names = RocksDB.listColumnFamilies(o, dir.toString());
-    }
-    List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
-    names.forEach(n -> cfs.add(new ColumnFamilyDescriptor(n)));
-    List<ColumnFamilyHandle> handles = new ArrayList<>();
-    try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
-      ColumnFamilyHandle meta = null;
-      ColumnFamilyHandle keys = null;
-      ColumnFamilyHandle live = null;
-      for (int i = 0; i < names.size(); i++) {
-        String n = new String(names.get(i), StandardCharsets.US_ASCII);
-        if (n.equals("meta")) meta = handles.get(i);
-        if (n.equals("kv_keys")) keys = handles.get(i);
-        if (n.equals("kv_live")) live = handles.get(i);
-      }
-      assertThat(keys).isNotNull();
-      db.dropColumnFamily(live); // format 1 had no kv_live either; a cut-short 1 to 2 run leaves it empty
+    try (RawStore raw = RawStore.open(dir)) {
+      raw.drop("kv_live"); // format 1 had no kv_live either; a cut-short 1 to 2 run leaves it empty
       if (keepEvery <= 0) {
-        db.dropColumnFamily(keys);
+        raw.drop("kv_keys");
       } else {
+        ColumnFamilyHandle keys = raw.family("kv_keys");
         int n = 0;
-        try (RocksIterator it = db.newIterator(keys); WriteBatch wb = new WriteBatch()) {
+        try (RocksIterator it = raw.db.newIterator(keys); WriteBatch wb = new WriteBatch()) {
           for (it.seekToFirst(); it.isValid(); it.next()) if (n++ % keepEvery != 0) wb.delete(keys, it.key());
           // and entries kv does not have, before, between and after its keys: a migration must remove them
           for (String stray : new String[] {"", "k/0055", "zz"}) {
             byte[] prefix = KeyCodec.prefix(ByteString.copyFromUtf8(stray));
             wb.put(keys, KeyCodec.versionKey(prefix, 1, 7, KeyCodec.KIND_PUT), new byte[VersionRecord.HEADER]);
           }
-          db.write(new org.rocksdb.WriteOptions(), wb);
+          raw.db.write(new org.rocksdb.WriteOptions(), wb);
         }
       }
-      db.put(meta, KvDatabase.META_FORMAT, KeyCodec.longBytes(1));
-      List<ColumnFamilyHandle> left = new ArrayList<>(handles);
-      left.remove(live);
-      if (keepEvery <= 0) left.remove(keys);
-      try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-        db.flush(fo, left);
-      }
-    } finally {
-      handles.forEach(ColumnFamilyHandle::close);
+      raw.putMetaFormat(1);
     }
   }
 

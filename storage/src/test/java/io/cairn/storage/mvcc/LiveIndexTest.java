@@ -20,12 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 
@@ -64,42 +59,21 @@ class LiveIndexTest {
    * left, the next run must end with exactly the live keys), and format 2 in meta.
    */
   static void downgradeToFormat2(Path dir, boolean partial) throws Exception {
-    List<byte[]> names;
-    try (Options o = new Options()) {
-      names = RocksDB.listColumnFamilies(o, dir.toString());
-    }
-    List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
-    names.forEach(n -> cfs.add(new ColumnFamilyDescriptor(n)));
-    List<ColumnFamilyHandle> handles = new ArrayList<>();
-    try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
-      ColumnFamilyHandle meta = null;
-      ColumnFamilyHandle live = null;
-      for (int i = 0; i < names.size(); i++) {
-        String n = new String(names.get(i), StandardCharsets.US_ASCII);
-        if (n.equals("meta")) meta = handles.get(i);
-        if (n.equals("kv_live")) live = handles.get(i);
-      }
-      assertThat(live).isNotNull();
-      List<ColumnFamilyHandle> left = new ArrayList<>(handles);
+    try (RawStore raw = RawStore.open(dir)) {
       if (partial) {
+        ColumnFamilyHandle live = raw.family("kv_live");
         int n = 0;
-        try (RocksIterator it = db.newIterator(live); WriteBatch wb = new WriteBatch()) {
+        try (RocksIterator it = raw.db.newIterator(live); WriteBatch wb = new WriteBatch()) {
           for (it.seekToFirst(); it.isValid(); it.next()) if (n++ % 2 == 0) wb.delete(live, it.key());
           for (String stray : new String[] {"", "k/0055", "zz"}) {
             wb.put(live, stray.getBytes(StandardCharsets.UTF_8), new byte[VersionRecord.HEADER + 8]);
           }
-          db.write(new org.rocksdb.WriteOptions(), wb);
+          raw.db.write(new org.rocksdb.WriteOptions(), wb);
         }
       } else {
-        db.dropColumnFamily(live);
-        left.remove(live);
+        raw.drop("kv_live");
       }
-      db.put(meta, KvDatabase.META_FORMAT, KeyCodec.longBytes(2));
-      try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-        db.flush(fo, left);
-      }
-    } finally {
-      handles.forEach(ColumnFamilyHandle::close);
+      raw.putMetaFormat(2);
     }
   }
 
