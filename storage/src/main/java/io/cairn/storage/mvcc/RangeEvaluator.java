@@ -29,6 +29,15 @@ final class RangeEvaluator {
     /** A new iterator over kv_keys. */
     RocksIterator newKeyIterator();
 
+    /**
+     * The live keys of {@code range} at {@code rev} after the key with escaped prefix {@code afterPrefix} (null: all
+     * of them), counted on kv_live ({@link LiveCount}), or {@link LiveCount#DECLINED}: count on kv_keys instead.
+     * Declined unless the source sees the database itself at exactly {@code rev}.
+     */
+    default long countLatest(KeyRange range, byte[] afterPrefix, long rev) {
+      return LiveCount.DECLINED;
+    }
+
     static Source of(KvDatabase db) {
       return new Source() {
         @Override
@@ -39,6 +48,11 @@ final class RangeEvaluator {
         @Override
         public RocksIterator newKeyIterator() {
           return db.newIterator(db.kvKeys);
+        }
+
+        @Override
+        public long countLatest(KeyRange range, byte[] afterPrefix, long rev) {
+          return LiveCount.count(db, range, afterPrefix, rev);
         }
       };
     }
@@ -58,7 +72,8 @@ final class RangeEvaluator {
   /**
    * Reads values only for the key-values it returns: count_only and keys_only (unless sorted by value) walk kv_keys
    * alone, and a limited range reads its limit + 1 key-values from kv, then counts the rest of the range on kv_keys.
-   * Counting therefore costs work per key, never per value byte.
+   * Counting therefore costs work per key, never per value byte; at the current revision it is done on kv_live
+   * when the source can ({@link Source#countLatest}), which costs work per live key, not per version.
    *
    * @param countAll false: stop reading once a limited, unsorted, unfiltered range has its limit + 1 keys (enough to
    *     know {@code more}); {@code count} then covers only the keys read
@@ -71,6 +86,8 @@ final class RangeEvaluator {
         .setHeader(ResponseHeader.newBuilder().setRevision(currentRev));
 
     if (r.getCountOnly()) {
+      long latest = src.countLatest(range, null, rev);
+      if (latest != LiveCount.DECLINED) return resp.setCount(latest).build();
       try (RocksIterator keys = src.newKeyIterator()) {
         return resp.setCount(countLive(keys, range, rev)).build();
       }
@@ -106,8 +123,13 @@ final class RangeEvaluator {
     }
     // etcd's count covers the whole range: count what is past the last key read, without reading values
     if (countAll && lastPrefix[0] != null) {
-      try (RocksIterator keys = src.newKeyIterator()) {
-        count[0] += countLiveAfter(keys, lastPrefix[0], range, rev);
+      long latest = src.countLatest(range, lastPrefix[0], rev);
+      if (latest != LiveCount.DECLINED) {
+        count[0] += latest;
+      } else {
+        try (RocksIterator keys = src.newKeyIterator()) {
+          count[0] += countLiveAfter(keys, lastPrefix[0], range, rev);
+        }
       }
     }
 

@@ -186,4 +186,54 @@ class LiveIndexTest {
       assertThat(kv(s, "a").getCreateRevision()).isEqualTo(2);
     }
   }
+
+  /** The counting a store did before kv_live: kv_keys only. */
+  private static RangeEvaluator.Source withoutLiveIndex(KvDatabase db) {
+    return new RangeEvaluator.Source() {
+      @Override
+      public RocksIterator newIterator() {
+        return db.newIterator(db.kv);
+      }
+
+      @Override
+      public RocksIterator newKeyIterator() {
+        return db.newIterator(db.kvKeys);
+      }
+    };
+  }
+
+  @Test
+  void countsAtTheCurrentRevisionComeFromTheLiveIndexAndEqualTheKeyIndexs() throws Exception {
+    try (MvccStore s = MvccStore.open(dir, fastOptions())) {
+      history(s);
+      long cur = s.currentRevision();
+      List<RangeRequest> reqs = new ArrayList<>(requests(cur, s.compactRevision()));
+      reqs.add(rangeReq("k/050", "").setCountOnly(true).build()); // a single key, live or not
+      reqs.add(rangeReq("k/050", "").setLimit(1).build());
+      reqs.add(rangeReq("k/09", "k/05").setCountOnly(true).build()); // an empty interval
+      for (RangeRequest r : reqs) {
+        RangeResponse viaKeys = RangeEvaluator.execute(r, withoutLiveIndex(s.database()), cur, s.compactRevision(),
+            new ResponseBudget(Long.MAX_VALUE));
+        assertThat(s.range(r)).as("%s", r).isEqualTo(viaKeys);
+      }
+
+      // and the live index is what counted at the current revision: without one of its entries, one key fewer
+      RangeRequest all = rangeReq("k/", "k0").setCountOnly(true).build();
+      RangeRequest page = rangeReq("k/", "k0").setLimit(3).build();
+      RangeRequest older = rangeReq("k/", "k0").setCountOnly(true).setRevision(cur - 1).build();
+      long total = s.range(all).getCount();
+      long olderTotal = s.range(older).getCount();
+      String last = keys(s.range(rangeReq("k/", "k0").setKeysOnly(true).build())).get((int) total - 1);
+      s.database().write(deleting(s.database().kvLive, last), true);
+      assertThat(s.range(all).getCount()).isEqualTo(total - 1);
+      assertThat(s.range(page).getCount()).isEqualTo(total - 1);
+      assertThat(s.range(older).getCount()).isEqualTo(olderTotal); // not at the live index's revision: kv_keys
+    }
+  }
+
+  private static WriteBatch deleting(ColumnFamilyHandle cf, String key) throws Exception {
+    WriteBatch wb = new WriteBatch();
+    wb.delete(cf, key.getBytes(StandardCharsets.UTF_8));
+    return wb;
+  }
 }
