@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -17,6 +18,13 @@ import org.rocksdb.RocksIterator;
  */
 final class RangeEvaluator {
   private RangeEvaluator() {}
+
+  /** {@link Source#countLatest} as a function; {@link #NONE} always declines. */
+  interface LatestCount {
+    LatestCount NONE = (range, after, rev) -> LiveCount.DECLINED;
+
+    long count(KeyRange range, byte[] afterPrefix, long rev);
+  }
 
   /**
    * Where a range reads: the kv column family (values included) and kv_keys (the same entries without values), both
@@ -38,21 +46,28 @@ final class RangeEvaluator {
       return LiveCount.DECLINED;
     }
 
+    /** The database as it is now; counts at the current revision on kv_live. */
     static Source of(KvDatabase db) {
+      return of(() -> db.newIterator(db.kv), () -> db.newIterator(db.kvKeys),
+          (range, after, rev) -> LiveCount.count(db, range, after, rev));
+    }
+
+    /** These iterators, and {@code latest} for {@link #countLatest}. */
+    static Source of(Supplier<RocksIterator> kv, Supplier<RocksIterator> keys, LatestCount latest) {
       return new Source() {
         @Override
         public RocksIterator newIterator() {
-          return db.newIterator(db.kv);
+          return kv.get();
         }
 
         @Override
         public RocksIterator newKeyIterator() {
-          return db.newIterator(db.kvKeys);
+          return keys.get();
         }
 
         @Override
         public long countLatest(KeyRange range, byte[] afterPrefix, long rev) {
-          return LiveCount.count(db, range, afterPrefix, rev);
+          return latest.count(range, afterPrefix, rev);
         }
       };
     }

@@ -226,17 +226,9 @@ class KeyIndexTest {
       KvDatabase db = s.database();
 
       // the kv iterator is never asked for
-      RangeEvaluator.Source keysOnly = new RangeEvaluator.Source() {
-        @Override
-        public RocksIterator newIterator() {
-          throw new AssertionError("kv (values) opened");
-        }
-
-        @Override
-        public RocksIterator newKeyIterator() {
-          return db.newIterator(db.kvKeys);
-        }
-      };
+      RangeEvaluator.Source keysOnly = RangeEvaluator.Source.of(() -> {
+        throw new AssertionError("kv (values) opened");
+      }, () -> db.newIterator(db.kvKeys), RangeEvaluator.LatestCount.NONE);
       long cur = s.currentRevision();
       ResponseBudget budget = new ResponseBudget(Long.MAX_VALUE);
       RangeResponse c = RangeEvaluator.execute(rangeReq("p/", "p0").setCountOnly(true).build(), keysOnly, cur, -1,

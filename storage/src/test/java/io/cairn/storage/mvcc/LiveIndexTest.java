@@ -189,17 +189,8 @@ class LiveIndexTest {
 
   /** The counting a store did before kv_live: kv_keys only. */
   private static RangeEvaluator.Source withoutLiveIndex(KvDatabase db) {
-    return new RangeEvaluator.Source() {
-      @Override
-      public RocksIterator newIterator() {
-        return db.newIterator(db.kv);
-      }
-
-      @Override
-      public RocksIterator newKeyIterator() {
-        return db.newIterator(db.kvKeys);
-      }
-    };
+    return RangeEvaluator.Source.of(() -> db.newIterator(db.kv), () -> db.newIterator(db.kvKeys),
+        RangeEvaluator.LatestCount.NONE);
   }
 
   @Test
