@@ -4,13 +4,13 @@
 #
 #   scripts/bench/jmh.sh <module> [benchmark regex] [JMH options]
 #
-#   scripts/bench/jmh.sh storage                    # MvccBench and WalBench, short settings
+#   scripts/bench/jmh.sh storage                    # MvccBench, ListBench and WalBench, short settings
 #   scripts/bench/jmh.sh storage WalBench           # one class, short settings
 #   scripts/bench/jmh.sh server -wi 5 -i 10 -r 5s   # given options replace those short settings
 #   scripts/bench/jmh.sh gateway -rf json -rff /tmp/gateway.json   # JMH's JSON results too
 #   scripts/bench/jmh.sh raft -h                    # JMH's own help
 #
-# Modules with benchmarks: raft (RaftHotPathBench), storage (MvccBench, WalBench),
+# Modules with benchmarks: raft (RaftHotPathBench), storage (MvccBench, ListBench, WalBench),
 # server (PeerMessageBench), gateway (JsonBench).
 # Short settings (-f 1 -wi 2 -w 2s -i 3 -r 2s -foe true, each unless that option is given): one fork,
 # 2 warm-up iterations of 2 s, 3 measured iterations of 2 s, stop at the first error; about 10 s per
