@@ -66,7 +66,7 @@ final class WatchStream {
       noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
     }
     long start = req.getStartRevision() == 0 ? currentRev + 1 : req.getStartRevision();
-    watchers.put(id, new Watcher(id, range, start, req.getPrevKv(), noPut, noDelete,
+    watchers.put(id, new Watcher(id, range, req.getStartRevision(), start, req.getPrevKv(), noPut, noDelete,
         req.getProgressNotify(), req.getFragment()));
     send(WatchResponse.newBuilder().setHeader(header).setWatchId(id).setCreated(true).build());
   }
@@ -83,18 +83,19 @@ final class WatchStream {
     }
   }
 
-  boolean allSynced(long currentRev) {
+  /** Whether every watcher may be told of progress at {@code currentRev} ({@link Watcher#progressDue}). */
+  boolean progressDueForAll(long currentRev) {
     for (Watcher w : watchers.values()) {
-      if (!w.synced(currentRev)) {
+      if (!w.progressDue(currentRev)) {
         return false;
       }
     }
     return true;
   }
 
-  /** Answers a pending progress request (watch id -1) once every watcher is synced. */
+  /** Answers a pending progress request (watch id -1) once progress is due for every watcher. */
   void maybeSendProgress(ResponseHeader header, long currentRev) {
-    if (progressPending && allSynced(currentRev)) {
+    if (progressPending && progressDueForAll(currentRev)) {
       progressPending = false;
       if (!watchers.isEmpty()) {
         send(WatchResponse.newBuilder().setHeader(header).setWatchId(-1).build());
@@ -105,7 +106,7 @@ final class WatchStream {
   /** Periodic progress_notify: synced watchers that asked for it and got no events since the last tick. */
   void progressTick(ResponseHeader header, long currentRev) {
     for (Watcher w : watchers.values()) {
-      if (w.progressNotify && !w.sentSinceTick && w.synced(currentRev)) {
+      if (w.progressNotify && !w.sentSinceTick && w.progressDue(currentRev)) {
         send(WatchResponse.newBuilder().setHeader(header).setWatchId(w.id).build());
       }
       w.sentSinceTick = false;

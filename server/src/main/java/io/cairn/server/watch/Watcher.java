@@ -15,14 +15,17 @@ final class Watcher {
   final boolean noDelete;
   final boolean progressNotify;
   final boolean fragment;
+  /** The start revision the client asked for; 0: from now. */
+  final long startRev;
   long nextRev;
   /** Set when events were sent since the last progress tick (etcd then skips the notification). */
   boolean sentSinceTick;
 
-  Watcher(long id, WatchRange range, long nextRev, boolean prevKv, boolean noPut, boolean noDelete,
+  Watcher(long id, WatchRange range, long startRev, long nextRev, boolean prevKv, boolean noPut, boolean noDelete,
       boolean progressNotify, boolean fragment) {
     this.id = id;
     this.range = range;
+    this.startRev = startRev;
     this.nextRev = nextRev;
     this.prevKv = prevKv;
     this.noPut = noPut;
@@ -33,6 +36,15 @@ final class Watcher {
 
   boolean synced(long currentRev) {
     return nextRev > currentRev;
+  }
+
+  /**
+   * Whether a progress notification at {@code currentRev} may go out: synced, and the store has reached the start
+   * revision asked for. Otherwise the revision would be below where the client resumed from, and the client may have
+   * seen events above it on another member (etcd skips such watchers too, since PR 20229).
+   */
+  boolean progressDue(long currentRev) {
+    return synced(currentRev) && startRev <= currentRev;
   }
 
   boolean wants(Event e) {

@@ -89,6 +89,49 @@ class WatchHubClockTest {
     assertThat(stops).isEmpty();
   }
 
+  /**
+   * etcd (since 3.4.38/3.5.22/3.6, PR 20229) sends no progress, periodic or requested, for a watch whose start revision
+   * the store has not reached: a member behind the one a client watched before would otherwise report a revision
+   * below the client's resume point, after the client saw events above it (ApiserverPatternsTest: a bookmark at 159
+   * after an event at 160, on the member a watch resumed on from 161).
+   */
+  @Test
+  void noProgressForAWatchWhoseStartRevisionTheStoreHasNotReached() throws Exception {
+    long cur = store.currentRevision();
+    WatchStream s = hub.open(new Observer(sent, errors), false);
+    hub.handle(s, WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("k")).setStartRevision(cur + 2).setProgressNotify(true)).build());
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(1).first().matches(WatchResponse::getCreated);
+    sent.clear();
+
+    clock.advance(INTERVAL);
+    hub.loop().runOnce();
+    hub.handle(s, WatchRequest.newBuilder().setProgressRequest(
+        io.cairn.proto.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build());
+    hub.loop().runOnce();
+    assertThat(sent).as("store at %d, watch from %d", cur, cur + 2).isEmpty();
+
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("other")).build(), 0);
+    hub.wake();
+    hub.loop().runOnce();
+    clock.advance(INTERVAL);
+    hub.loop().runOnce();
+    assertThat(sent).as("store at %d, watch from %d", cur + 1, cur + 2).isEmpty();
+
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("other")).build(), 0);
+    hub.wake();
+    hub.loop().runOnce();
+    assertThat(sent).as("the deferred progress request, now that the store reached the start").hasSize(1);
+    assertThat(sent.get(0).getWatchId()).isEqualTo(-1);
+    assertThat(sent.get(0).getHeader().getRevision()).isEqualTo(cur + 2);
+    clock.advance(INTERVAL);
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(2);
+    assertThat(sent.get(1).getWatchId()).isNotEqualTo(-1);
+    assertThat(sent.get(1).getHeader().getRevision()).isEqualTo(cur + 2);
+  }
+
   @Test
   void aWatcherThatGotEventsOrDidNotAskGetsNoProgress() throws Exception {
     watch("k", true);
