@@ -25,10 +25,10 @@ import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
- * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys, kv_live) and every
- * native
- * options object, and closes them in the right order. RocksDB failures surface as {@link IllegalStateException}: the
- * apply thread cannot continue after a failed write, and the server treats it as fatal.
+ * Owns the RocksDB instance, its column families (kv, rev, meta, lease, lease_keys, auth, kv_keys, kv_live) and
+ * every native options object, and closes them in the right order. RocksDB failures surface as
+ * {@link IllegalStateException}: the apply thread cannot continue after a failed write, and the server treats it as
+ * fatal.
  */
 final class KvDatabase implements AutoCloseable, RowSource {
   static {

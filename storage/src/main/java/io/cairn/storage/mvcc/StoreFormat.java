@@ -109,18 +109,11 @@ final class StoreFormat {
     }
     out.flushPending(); // the deletes land before the puts of the same keys
     long[] entries = {0};
-    RocksDBException[] failed = {null};
     forEachNewest(db, (kvKey, header) -> {
-      if (KeyCodec.isTombstone(kvKey) || failed[0] != null) return;
-      try {
-        out.put(db.kvLive, KeyCodec.userKey(kvKey).toByteArray(),
-            VersionRecord.live(header, KeyCodec.revision(kvKey)));
-        entries[0]++;
-      } catch (RocksDBException e) {
-        failed[0] = e;
-      }
+      if (KeyCodec.isTombstone(kvKey)) return;
+      out.put(db.kvLive, KeyCodec.userKey(kvKey).toByteArray(), VersionRecord.live(header, KeyCodec.revision(kvKey)));
+      entries[0]++;
     });
-    if (failed[0] != null) throw failed[0];
     return new long[] {entries[0], stale};
   }
 
@@ -152,13 +145,21 @@ final class StoreFormat {
       this.db = db;
     }
 
-    void put(ColumnFamilyHandle cf, byte[] key, byte[] value) throws RocksDBException {
-      batch.put(cf, key, value);
+    void put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+      try {
+        batch.put(cf, key, value);
+      } catch (RocksDBException e) {
+        throw KvDatabase.failure("stage migration write", e);
+      }
       if (batch.count() >= MIGRATION_BATCH_ENTRIES) flushPending();
     }
 
-    void delete(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
-      batch.delete(cf, key);
+    void delete(ColumnFamilyHandle cf, byte[] key) {
+      try {
+        batch.delete(cf, key);
+      } catch (RocksDBException e) {
+        throw KvDatabase.failure("stage migration delete", e);
+      }
       if (batch.count() >= MIGRATION_BATCH_ENTRIES) flushPending();
     }
 

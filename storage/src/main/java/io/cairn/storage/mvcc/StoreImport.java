@@ -9,9 +9,9 @@ import org.rocksdb.WriteBatch;
 /**
  * Builds a new store from another system's history (an etcd backend): versions with their own revisions, leases,
  * auth rows and the compaction marks, written as the store's own writes would have left them (kv, kv_keys and rev
- * rows, lease rows, the kv_live and lease_keys indexes of each key's live version). Written in unsynced batches and made durable by
- * one flush in {@link #finish}; a store left unfinished is garbage and the caller deletes it. Open the result with
- * {@link MvccStore#open}.
+ * rows, lease rows, the kv_live and lease_keys indexes of each key's live version). Written in unsynced batches and
+ * made durable by one flush in {@link #finish}; a store left unfinished is garbage and the caller deletes it. Open the
+ * result with {@link MvccStore#open}.
  */
 public final class StoreImport implements AutoCloseable {
   private static final long BATCH_BYTES = 4L << 20;

@@ -153,6 +153,9 @@ final class WriteTxn implements RowSource, TxnView {
           keys.add(ByteString.copyFrom(k));
           leases.add(VersionRecord.lease(it.value()));
         }
+        it.status(); // a scan cut short by a read error must not delete only part of the range
+      } catch (RocksDBException e) {
+        throw KvDatabase.failure("scan kv_live", e);
       }
     }
     // staged after the scan: the batch must not change under its own iterator
