@@ -91,8 +91,13 @@ class KeyIndexTest {
   }
 
   static List<String> index(MvccStore s) {
+    return entries(s, s.database().kvKeys);
+  }
+
+  /** Every entry of one column family as {@code hexkey=hexvalue}, in key order. */
+  static List<String> entries(MvccStore s, org.rocksdb.ColumnFamilyHandle cf) {
     List<String> out = new ArrayList<>();
-    try (RocksIterator it = s.database().newIterator(s.database().kvKeys)) {
+    try (RocksIterator it = s.database().newIterator(cf)) {
       for (it.seekToFirst(); it.isValid(); it.next()) out.add(hex(it.key()) + "=" + hex(it.value()));
     }
     return out;

@@ -46,11 +46,7 @@ class LiveIndexTest {
   }
 
   static List<String> liveIndex(MvccStore s) {
-    List<String> out = new ArrayList<>();
-    try (RocksIterator it = s.database().newIterator(s.database().kvLive)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) out.add(hex(it.key()) + "=" + hex(it.value()));
-    }
-    return out;
+    return KeyIndexTest.entries(s, s.database().kvLive);
   }
 
   /**
