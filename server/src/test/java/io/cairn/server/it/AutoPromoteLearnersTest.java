@@ -38,7 +38,9 @@ class AutoPromoteLearnersTest {
 
   @TempDir
   Path dir;
-  final List<Member> started = new ArrayList<>();
+  final List<Member> started = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** A member being started in the background; awaited before the members are stopped. */
+  java.util.concurrent.CompletableFuture<Member> pendingStart;
   final List<ManagedChannel> channels = new ArrayList<>();
   final AtomicBoolean stopLoad = new AtomicBoolean();
   final List<Thread> writers = new ArrayList<>();
@@ -50,6 +52,13 @@ class AutoPromoteLearnersTest {
       t.join(10_000);
     }
     channels.forEach(ManagedChannel::shutdownNow);
+    if (pendingStart != null) {
+      try {
+        pendingStart.get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // it failed to start: nothing more to stop
+      }
+    }
     for (Member m : started) {
       m.close();
     }
@@ -155,9 +164,20 @@ class AutoPromoteLearnersTest {
       Thread.sleep(200);
     }
 
-    Member learner = Member.joinFromMemberAdd(dir, added, peer, Map.of());
-    started.add(learner);
-    ManagedChannel learnerChannel = channel(learner);
+    // started in the background, so that polling begins before it runs: it can catch up (and be promoted) while
+    // its start is still being awaited
+    int client = Ports.free();
+    pendingStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        Member m = Member.joinFromMemberAdd(dir, added, peer, client, Map.of());
+        started.add(m);
+        return m;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    ManagedChannel learnerChannel = ManagedChannelBuilder.forAddress("127.0.0.1", client).usePlaintext().build();
+    channels.add(learnerChannel);
     // each poll: the leader's index, then the membership, then the learner's own index. A promotion seen in poll n
     // happened after poll n-1's membership (learner), hence after poll n-1's leader index was taken, and before poll
     // n's learner index was taken: that index bounds from above the match the leader judged it by
@@ -180,10 +200,16 @@ class AutoPromoteLearnersTest {
         learnerIndex = status(learnerChannel).getRaftIndex();
       } catch (RuntimeException e) {
         learnerIndex = -1; // not serving yet
+        learnerChannel.resetConnectBackoff(); // so the next poll connects as soon as it does
       }
       if (stillLearner) {
         lastLeaderIndexWhileLearner = leaderIndex;
         pollsAsLearner++;
+        Thread.sleep(100);
+        continue;
+      }
+      if (learnerIndex < 0) {
+        // promoted before its client port answered: a later index of its own still bounds the match from above
         Thread.sleep(100);
         continue;
       }
@@ -192,8 +218,9 @@ class AutoPromoteLearnersTest {
     }
     long putsAtPromotion = puts.get();
     stopLoad.set(true);
+    Member learner = pendingStart.get(60, TimeUnit.SECONDS);
     assertThat(learnerIndexAfterPromotion).as("promoted on its own within 60 s of starting, and serving").isPositive();
-    assertThat(pollsAsLearner).as("seen as a learner after it started").isPositive();
+    assertThat(pollsAsLearner).as("seen as a learner after its start began").isPositive();
     assertThat(lastLeaderIndexWhileLearner).isPositive();
     assertThat((double) learnerIndexAfterPromotion)
         .as("the learner's log at promotion (at most %d) against the leader's before it (at least %d)",

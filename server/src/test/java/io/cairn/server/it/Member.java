@@ -85,6 +85,12 @@ final class Member implements AutoCloseable {
   /** Starts a member from the ETCD_* lines `etcdctl member add` printed, plus its own URLs and {@code extraEnv}. */
   static Member joinFromMemberAdd(Path dir, String addOutput, int peerPort, Map<String, String> extraEnv)
       throws IOException {
+    return joinFromMemberAdd(dir, addOutput, peerPort, Ports.free(), extraEnv);
+  }
+
+  /** The same on a client port chosen by the caller, who may talk to it before it serves. */
+  static Member joinFromMemberAdd(Path dir, String addOutput, int peerPort, int client, Map<String, String> extraEnv)
+      throws IOException {
     Map<String, String> env = new java.util.HashMap<>(extraEnv);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(ETCD_[A-Z_]+)=\"([^\"]*)\"").matcher(addOutput);
     while (m.find()) {
@@ -96,7 +102,6 @@ final class Member implements AutoCloseable {
         throw new IllegalStateException("member add printed no " + k + ":\n" + addOutput);
       }
     }
-    int client = Ports.free();
     env.put("ETCD_LISTEN_PEER_URLS", "http://127.0.0.1:" + peerPort);
     env.put("ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:" + client);
     env.put("ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:" + client);
