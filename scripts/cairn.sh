@@ -9,6 +9,5 @@ if [ ! -f "$jar" ] || [ -n "$(find "$root" -path '*/src/*' -newer "$jar" -print 
    || [ "$root/pom.xml" -nt "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package)
 fi
-# a class-data archive of the jar's classes halves the start's CPU; made once per jar (scripts/cds.sh)
-# shellcheck disable=SC2046  # cds.sh prints one flag, or nothing
-exec java ${CAIRN_JAVA_OPTS:-} $("$root/scripts/cds.sh" "$jar") -jar "$jar" "$@"
+# the JVM's memory settings and class-data archive, with the reasons: scripts/cairn-java.sh
+exec "$root/scripts/cairn-java.sh" "$jar" "$@"

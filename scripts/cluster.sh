@@ -13,14 +13,14 @@ case "$cmd" in
     jar="$root/server/target/cairn.jar"
     [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
     mkdir -p "$data"
-    cds="$("$root/scripts/cds.sh" "$jar")"   # the class-data archive (made once per jar)
+    "$root/scripts/cds.sh" "$jar" >/dev/null   # the class-data archive, made once per jar before the members start
     cluster=""
     for i in $(seq 1 "$n"); do
       cluster+="${cluster:+,}m$i=http://127.0.0.1:$((base + (i - 1) * 10 + 1))"
     done
     for i in $(seq 1 "$n"); do
       c=$((base + (i - 1) * 10)); p=$((c + 1))
-      java ${CAIRN_JAVA_OPTS:-} $cds -jar "$jar" --name "m$i" --data-dir "$data/m$i" \
+      "$root/scripts/cairn-java.sh" "$jar" --name "m$i" --data-dir "$data/m$i" \
         --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
         --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
         --initial-cluster "$cluster" --initial-cluster-state new \

@@ -14,7 +14,7 @@ cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm 
 trap cleanup EXIT
 jar="$root/server/target/cairn.jar"
 [ -f "$jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
-cds="$("$root/scripts/cds.sh" "$jar")"   # the class-data archive, as scripts/cairn.sh starts Cairn
+"$root/scripts/cds.sh" "$jar" >/dev/null   # the class-data archive, made once before the members start
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -23,7 +23,7 @@ declare -A cport pport member_pid
 start_member() {
   local kind=$1 i=$2
   local bin
-  if [ "$kind" = etcd ]; then bin=(/usr/bin/etcd); else bin=(java $cds -jar "$jar"); fi
+  if [ "$kind" = etcd ]; then bin=(/usr/bin/etcd); else bin=("$root/scripts/cairn-java.sh" "$jar"); fi
   "${bin[@]}" --name "m$i" --data-dir "$work/$kind-m$i" \
     --listen-client-urls "http://127.0.0.1:${cport[$i]}" --advertise-client-urls "http://127.0.0.1:${cport[$i]}" \
     --listen-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${pport[$i]}" \

@@ -36,8 +36,7 @@ bench_start_members() {
       --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p"
       --initial-cluster "$cluster" --initial-cluster-state new)
     if [ "$kind" = cairn ]; then
-      # shellcheck disable=SC2086  # CAIRN_JAVA_OPTS is a list of JVM flags
-      java ${CAIRN_JAVA_OPTS:-} ${BENCH_CDS_OPTS:-} -jar "$BENCH_JAR_COPY" "${flags[@]}" >"$dir/log" 2>&1 &
+      "$BENCH_ROOT/scripts/cairn-java.sh" "$BENCH_JAR_COPY" "${flags[@]}" >"$dir/log" 2>&1 &
     else
       "$ETCD_BIN" "${flags[@]}" >"$dir/log" 2>&1 &
     fi

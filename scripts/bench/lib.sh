@@ -140,9 +140,8 @@ bench_ensure_cairn_jar() {
       BENCH_JAR_COMMIT="$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
       git -C "$BENCH_ROOT" diff --quiet HEAD 2>/dev/null || BENCH_JAR_COMMIT+="+uncommitted changes"
       bench_log "using a copy of $CAIRN_JAR ($(date -r "$CAIRN_JAR" '+%F %T'))"
-      # the class-data archive every start of the copy uses, as scripts/cairn.sh starts Cairn (CAIRN_CDS=0: none)
-      BENCH_CDS_OPTS="$("$BENCH_ROOT/scripts/cds.sh" "$BENCH_JAR_COPY")"
-      bench_log "class-data archive: ${BENCH_CDS_OPTS:-none}"
+      # made now, once, for every start of the copy (scripts/cairn-java.sh uses it; CAIRN_CDS=0: none)
+      bench_log "class-data archive: $("$BENCH_ROOT/scripts/cds.sh" "$BENCH_JAR_COPY")"
       return 0
     fi
     sleep 1   # probably being rebuilt right now; try again
@@ -158,8 +157,7 @@ bench_start_cairn() {
   bench_free_port; c="$BENCH_PORT"
   bench_free_port; p="$BENCH_PORT"
   mkdir -p "$dir"
-  # shellcheck disable=SC2086  # CAIRN_JAVA_OPTS is a list of JVM flags
-  java ${CAIRN_JAVA_OPTS:-} ${BENCH_CDS_OPTS:-} -jar "$BENCH_JAR_COPY" --name c1 --data-dir "$dir/data" \
+  "$BENCH_ROOT/scripts/cairn-java.sh" "$BENCH_JAR_COPY" --name c1 --data-dir "$dir/data" \
     --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
     --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
     --initial-cluster "c1=http://127.0.0.1:$p" >"$dir/log" 2>&1 &

@@ -17,7 +17,7 @@ rss_mib() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 start_server() {
   local kind=$1 dir=$2 c=$3 p=$4
   local -a bin
-  if [ "$kind" = etcd ]; then bin=("$ETCD_BIN"); else bench_ensure_cairn_jar; bin=(java ${CAIRN_JAVA_OPTS:-} ${BENCH_CDS_OPTS:-} -jar "$BENCH_JAR_COPY"); fi
+  if [ "$kind" = etcd ]; then bin=("$ETCD_BIN"); else bench_ensure_cairn_jar; bin=("$BENCH_ROOT/scripts/cairn-java.sh" "$BENCH_JAR_COPY"); fi
   "${bin[@]}" --name r1 --data-dir "$dir/data" \
     --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
     --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \

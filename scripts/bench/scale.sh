@@ -40,7 +40,7 @@ start_cluster() {
     local dir="$BENCH_TMP/$kind-$n-$i" cmd
     mkdir -p "$dir"
     if [ "$kind" = cairn ]; then
-      cmd="java ${CAIRN_JAVA_OPTS:-} ${BENCH_CDS_OPTS:-} -jar $BENCH_JAR_COPY"
+      cmd="$BENCH_ROOT/scripts/cairn-java.sh $BENCH_JAR_COPY"
     else
       cmd="$ETCD_BIN --quota-backend-bytes=8589934592"
     fi
