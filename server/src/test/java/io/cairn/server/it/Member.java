@@ -54,6 +54,17 @@ final class Member implements AutoCloseable {
     return start("cairn", dir, cmd, env, extraFlags);
   }
 
+  /**
+   * Cairn started as operators and the benchmarks start it: through {@code scripts/cairn-java.sh}, with the JVM
+   * settings it names. The script execs java, so the process's PID is the JVM's.
+   */
+  static Member cairnViaStartScript(Path dir, Map<String, String> env, String... extraFlags) throws IOException {
+    requireIntegrationPhase();
+    Path jar = Path.of(System.getProperty("cairn.jar")).toAbsolutePath();
+    Path script = jar.getParent().getParent().getParent().resolve("scripts/cairn-java.sh"); // server/target/cairn.jar
+    return start("cairn", dir, new ArrayList<>(List.of("bash", script.toString(), jar.toString())), env, extraFlags);
+  }
+
   static Member etcd(Path dir, String... extraFlags) throws IOException {
     if (!new File(ETCD).canExecute()) {
       throw new IllegalStateException(ETCD + " is missing: install it with 'apt-get install -y etcd-server etcd-client'"
