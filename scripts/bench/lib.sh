@@ -141,7 +141,9 @@ bench_ensure_cairn_jar() {
       git -C "$BENCH_ROOT" diff --quiet HEAD 2>/dev/null || BENCH_JAR_COMMIT+="+uncommitted changes"
       bench_log "using a copy of $CAIRN_JAR ($(date -r "$CAIRN_JAR" '+%F %T'))"
       # made now, once, for every start of the copy (scripts/cairn-java.sh uses it; CAIRN_CDS=0: none)
-      bench_log "class-data archive: $("$BENCH_ROOT/scripts/cds.sh" "$BENCH_JAR_COPY")"
+      local cds
+      cds="$("$BENCH_ROOT/scripts/cds.sh" "$BENCH_JAR_COPY")"
+      bench_log "class-data archive: ${cds:-none}"
       return 0
     fi
     sleep 1   # probably being rebuilt right now; try again

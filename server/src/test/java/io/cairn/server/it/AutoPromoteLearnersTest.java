@@ -12,11 +12,15 @@ import io.cairn.proto.etcdserverpb.StatusRequest;
 import io.cairn.proto.etcdserverpb.StatusResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,9 +42,9 @@ class AutoPromoteLearnersTest {
 
   @TempDir
   Path dir;
-  final List<Member> started = java.util.Collections.synchronizedList(new ArrayList<>());
+  final List<Member> started = Collections.synchronizedList(new ArrayList<>());
   /** A member being started in the background; awaited before the members are stopped. */
-  java.util.concurrent.CompletableFuture<Member> pendingStart;
+  CompletableFuture<Member> pendingStart;
   final List<ManagedChannel> channels = new ArrayList<>();
   final AtomicBoolean stopLoad = new AtomicBoolean();
   final List<Thread> writers = new ArrayList<>();
@@ -167,13 +171,13 @@ class AutoPromoteLearnersTest {
     // started in the background, so that polling begins before it runs: it can catch up (and be promoted) while
     // its start is still being awaited
     int client = Ports.free();
-    pendingStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+    pendingStart = CompletableFuture.supplyAsync(() -> {
       try {
         Member m = Member.joinFromMemberAdd(dir, added, peer, client, Map.of());
         started.add(m);
         return m;
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     });
     ManagedChannel learnerChannel = ManagedChannelBuilder.forAddress("127.0.0.1", client).usePlaintext().build();
