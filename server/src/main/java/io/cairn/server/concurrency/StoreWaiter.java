@@ -9,6 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,8 @@ final class StoreWaiter implements AutoCloseable, EventLoop.Owner<Runnable> {
   private final MemberStop stop;
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final List<Wait> waits = new ArrayList<>(); // owned by the thread
+  /** Waits asked for and not yet over: counted before their first check, uncounted when they leave {@link #waits}. */
+  private final AtomicInteger registered = new AtomicInteger();
 
   /** @param stop how the member ends if this thread fails (locks and elections would hang otherwise) */
   StoreWaiter(MemberStop stop) {
@@ -41,9 +44,13 @@ final class StoreWaiter implements AutoCloseable, EventLoop.Owner<Runnable> {
     return tasks::post;
   }
 
-  /** After the store applied something (any thread; cheap). */
+  /**
+   * After the store applied something (any thread; cheap). With nothing waiting it does nothing, so a write costs this
+   * thread no wake-up. No wait is missed: {@link #await} counts a wait before it first checks the store, and the
+   * applier changes the store before it calls this, so either this call sees the count or that check sees the write.
+   */
   void wake() {
-    if (wakePending.compareAndSet(false, true)) {
+    if (registered.get() > 0 && wakePending.compareAndSet(false, true)) {
       tasks.post(this::checkAll);
     }
   }
@@ -52,9 +59,12 @@ final class StoreWaiter implements AutoCloseable, EventLoop.Owner<Runnable> {
   CompletableFuture<Void> await(BooleanSupplier condition, CompletableFuture<?> cancel) {
     CompletableFuture<Void> f = new CompletableFuture<>();
     cancel.whenComplete((x, e) -> f.completeExceptionally(new CancellationException("call cancelled")));
+    registered.incrementAndGet();
     tasks.post(() -> {
       if (!f.isDone() && !check(new Wait(condition, f))) {
         waits.add(new Wait(condition, f));
+      } else {
+        registered.decrementAndGet();
       }
     });
     return f;
@@ -87,6 +97,7 @@ final class StoreWaiter implements AutoCloseable, EventLoop.Owner<Runnable> {
       Wait w = it.next();
       if (check(w)) {
         waits.remove(w);
+        registered.decrementAndGet();
       }
     }
   }

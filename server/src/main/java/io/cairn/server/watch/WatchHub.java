@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,12 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   private final LeaderLossCheck leaderLoss;
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Set<WatchStream> streams = new LinkedHashSet<>();
+  /**
+   * Streams opened and not yet in {@link #streams}, plus the size {@link #streams} had after this thread's last turn:
+   * while both are 0 there is no one to wake (see {@link #wake}).
+   */
+  private final AtomicInteger opening = new AtomicInteger();
+  private volatile int streamCount;
   private final HistoryReader history;
   /** A stream with unsynced watchers was skipped because its transport was not ready. */
   private boolean behind;
@@ -83,8 +90,16 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     return commands;
   }
 
-  /** Called after the store applied new revisions (any thread, cheap, coalesced). */
+  /**
+   * Called after the store applied new revisions (any thread, cheap, coalesced). With no watch stream it does nothing,
+   * so a write costs this thread no wake-up. No event is missed: {@link #open} counts a stream before any of its
+   * watchers can read the store, and the applier changes the store before it calls this, so either this call sees the
+   * stream or the watcher's creation reads the new revision.
+   */
   public void wake() {
+    if (opening.get() == 0 && streamCount == 0) {
+      return;
+    }
     if (wakePending.compareAndSet(false, true)) {
       // the flag is cleared by the wake-up itself when it runs; clearing it anywhere else can leave
       // it set with no wake-up queued, and then every later wake() is lost
@@ -95,7 +110,12 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   /** @param requireLeader opened with {@code hasleader: true}: ended when the member has no leader for long */
   WatchStream open(io.grpc.stub.ServerCallStreamObserver<WatchResponse> out, boolean requireLeader) {
     WatchStream s = new WatchStream(out, requireLeader);
-    commands.post(() -> streams.add(s));
+    opening.incrementAndGet();
+    commands.post(() -> {
+      streams.add(s);
+      streamCount = streams.size(); // before the count of opening ones drops: wake() never sees neither
+      opening.decrementAndGet();
+    });
     return s;
   }
 
@@ -141,6 +161,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
   /** Delivers what watchers lack, sends progress when due, and says how long it may wait for the next command. */
   @Override
   public long step(boolean handled) {
+    streamCount = streams.size();
     try {
       dispatch();
       if (clock.nanoTime() - nextTick >= 0) {

@@ -75,6 +75,35 @@ class WatchHubClockTest {
     return s;
   }
 
+  /**
+   * A write with no watch stream open costs the watch thread nothing, yet a stream opened around a write (counted,
+   * not yet added on the watch thread) is woken, and its watcher gets the write.
+   */
+  @Test
+  void aWriteWakesTheWatchThreadOnlyWhenAStreamIsOpenOrOpening() throws Exception {
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build(), 0);
+    hub.wake();
+    assertThat(hub.loop().backlog()).as("no stream: no wake-up").isZero();
+
+    long before = store.currentRevision();
+    WatchStream s = hub.open(new Observer(sent, errors), false); // not yet added: that is the watch thread's turn
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build(), 0);
+    hub.wake();
+    assertThat(hub.loop().backlog()).as("the open and the wake-up").isEqualTo(2);
+    hub.handle(s, WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("k")).setStartRevision(before)).build());
+    hub.loop().runOnce();
+    assertThat(sent).hasSize(2);
+    assertThat(sent.get(1).getEventsList()).extracting(e -> e.getKv().getModRevision())
+        .containsExactly(before, before + 1);
+
+    hub.close(s);
+    hub.loop().runOnce();
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build(), 0);
+    hub.wake();
+    assertThat(hub.loop().backlog()).as("the stream closed: no wake-up").isZero();
+  }
+
   @Test
   void progressComesOnceTheIntervalHasPassedOnTheMembersClock() throws Exception {
     watch("k", true);
