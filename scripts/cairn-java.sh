@@ -5,7 +5,8 @@
 #   scripts/cairn-java.sh server/target/cairn.jar [etcd flags...]
 #
 # It execs java, so the PID it was started as is the member's. JVM flags in CAIRN_JAVA_OPTS come
-# after these and override them (e.g. CAIRN_JAVA_OPTS="-Xmx4g").
+# after these and override them (e.g. CAIRN_JAVA_OPTS="-Xmx4g"). CAIRN_JAVA names the java binary
+# (default: the one on the PATH).
 #
 # Why these settings (docs/operations.md, "Memory"; measured in docs/benchmarks.md):
 #   -Xms32m               Java's default initial heap is 1/64 of the machine's memory (384 MiB on
@@ -27,4 +28,4 @@ shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # shellcheck disable=SC2046,SC2086  # cds.sh prints one flag or nothing; CAIRN_JAVA_OPTS is a list of flags
-exec java -Xms32m -Xmx1g $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"
+exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"

@@ -38,7 +38,7 @@ trap cleanup EXIT
 c="$(free_port)"
 p="$(free_port)"
 # -Xshare:auto: never refuse to start because of the archive
-java -Xshare:auto -XX:ArchiveClassesAtExit="$work/cairn.jsa" -jar "$jar" --name cds --data-dir "$work/data" \
+"${CAIRN_JAVA:-java}" -Xshare:auto -XX:ArchiveClassesAtExit="$work/cairn.jsa" -jar "$jar" --name cds --data-dir "$work/data" \
   --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
   --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
   --initial-cluster "cds=http://127.0.0.1:$p" >"$work/log" 2>&1 &
