@@ -25,7 +25,6 @@ warm="${AB_WARM:-150000}"
 rounds="${AB_ROUNDS:-3}"
 passes="${AB_PASSES:-2}"
 limit="${BENCH_TIMEOUT:-300}"
-put=(put --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
 hz="$(getconf CLK_TCK)"
 
 bench_init
@@ -46,13 +45,13 @@ one_side() {
   leader="$LEADER_EP"
   read -ra pids <<<"${MEMBER_PIDS[$kind]}"
   bench_log "$side: warm-up, $warm puts"
-  bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$warm" >/dev/null \
+  bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${BENCH_PUT[@]}" --total "$warm" >/dev/null \
     || bench_log "$side: warm-up failed"
   for ((r = 1; r <= rounds; r++)); do
     for w in "put-1x1-leader 1 1 3000 $leader" "put-50x200-all 50 200 30000 $eps"; do
       read -r name conns clients total target <<<"$w"
       before="$(bench_member_ticks "$kind" | tr ' ' '+' | bc)"
-      res="$(bench_run "$limit" --endpoints="$target" --conns="$conns" --clients="$clients" "${put[@]}" --total "$total")"
+      res="$(bench_run "$limit" --endpoints="$target" --conns="$conns" --clients="$clients" "${BENCH_PUT[@]}" --total "$total")"
       after="$(bench_member_ticks "$kind" | tr ' ' '+' | bc)"
       rps="$(bench_field rps <<<"$res")"
       printf '%s %s %s %s %s %s\n' "$side" "$name" "$rps" "$(bench_field p50 <<<"$res")" \

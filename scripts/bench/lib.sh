@@ -25,6 +25,10 @@ BENCH_TMP=""
 
 bench_log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
+# The put the cluster benchmarks send (add --total): etcd's published shape, 8 B keys, 256 B values,
+# over a space of 100,000 keys.
+BENCH_PUT=(put --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
+
 # bench_thread_ticks PID...: CPU ticks (user + system) per thread name over every thread of the given processes,
 # digits in names folded to N ("cairn-read-3" -> "cairn-read-N"): sorted "name ticks" lines, for `join`ing a file
 # taken before a run with one taken after. The stat fields are read after the last ")", since thread names hold

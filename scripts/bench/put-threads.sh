@@ -5,9 +5,7 @@
 #
 #   scripts/bench/put-threads.sh                  # 150,000 warm-up puts, then 5,000 measured
 #
-# Env: PT_WARM (150000), PT_TOTAL (5000), PT_JFR (1: JFR recording of each member during the
-#      measured puts, into $BENCH_TMP/member-N.jfr; start the members with CAIRN_JAVA_OPTS=
-#      "-XX:StartFlightRecording=settings=profile" and BENCH_KEEP_TMP=1), and lib.sh's (CAIRN_JAR, ...).
+# Env: PT_WARM (150000), PT_TOTAL (5000), and lib.sh's (CAIRN_JAR, ...).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=scripts/bench/lib.sh
@@ -17,7 +15,6 @@ source "$here/lib-cluster.sh"
 
 warm="${PT_WARM:-150000}"
 total="${PT_TOTAL:-5000}"
-put=(put --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
 hz="$(getconf CLK_TCK)"
 
 bench_init
@@ -27,14 +24,11 @@ eps="$(bench_endpoints cairn)"
 leader="$LEADER_EP"
 read -ra pids <<<"${MEMBER_PIDS[cairn]}"
 bench_log "warm-up: $warm puts at 200 clients, then 3,000 at 1 client"
-bench_run 300 --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$warm" >/dev/null
-bench_run 300 --endpoints="$leader" --conns=1 --clients=1 "${put[@]}" --total 3000 >/dev/null
+bench_run 300 --endpoints="$eps" --conns=50 --clients=200 "${BENCH_PUT[@]}" --total "$warm" >/dev/null
+bench_run 300 --endpoints="$leader" --conns=1 --clients=1 "${BENCH_PUT[@]}" --total 3000 >/dev/null
 for i in 0 1 2; do bench_thread_ticks "${pids[i]}" >"$BENCH_TMP/before.$i"; done
-res="$(bench_run 300 --endpoints="$leader" --conns=1 --clients=1 "${put[@]}" --total "$total")"
+res="$(bench_run 300 --endpoints="$leader" --conns=1 --clients=1 "${BENCH_PUT[@]}" --total "$total")"
 for i in 0 1 2; do bench_thread_ticks "${pids[i]}" >"$BENCH_TMP/after.$i"; done
-if [ "${PT_JFR:-0}" = 1 ]; then
-  for i in 0 1 2; do jcmd "${pids[i]}" JFR.dump filename="$BENCH_TMP/member-$i.jfr" begin=-10s >/dev/null; done
-fi
 echo "put 1x1 to the leader (member $LEADER_IDX): $(bench_field rps <<<"$res") puts/s, p50 $(bench_field p50 <<<"$res") ms, p99 $(bench_field p99 <<<"$res") ms"
 for i in 0 1 2; do
   role=follower; [ "$i" = "$LEADER_IDX" ] && role=leader

@@ -20,7 +20,6 @@ members="${STEADY_MEMBERS:-3}"
 warm="${STEADY_WARM:-300000}"
 total="${STEADY_TOTAL:-100000}"
 limit="${BENCH_TIMEOUT:-300}"
-put=(put --key-size 8 --val-size 256 --sequential-keys --key-space-size 100000)
 
 bench_init
 bench_tool >/dev/null
@@ -30,10 +29,10 @@ for side in ${STEADY_SIDES:-cairn etcd}; do
   eps="$(bench_endpoints "$side")"
   read -ra pids <<<"${MEMBER_PIDS[$side]}"
   bench_log "warm-up on $side: $warm puts"
-  bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$warm" >/dev/null \
+  bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${BENCH_PUT[@]}" --total "$warm" >/dev/null \
     || bench_log "warm-up failed on $side"
   bench_thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.before"
-  out="$(bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${put[@]}" --total "$total")"
+  out="$(bench_run "$limit" --endpoints="$eps" --conns=50 --clients=200 "${BENCH_PUT[@]}" --total "$total")"
   bench_thread_ticks "${pids[@]}" >"$BENCH_TMP/$side.after"
   rps="$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")"
   cpu="$(join "$BENCH_TMP/$side.before" "$BENCH_TMP/$side.after" \
