@@ -113,7 +113,7 @@ public final class WatchHub implements AutoCloseable, EventLoop.Owner<Runnable> 
     opening.incrementAndGet();
     commands.post(() -> {
       streams.add(s);
-      streamCount = streams.size(); // before the count of opening ones drops: wake() never sees neither
+      streamCount = streams.size(); // before the opening count drops, so wake() never sees both at 0
       opening.decrementAndGet();
     });
     return s;
