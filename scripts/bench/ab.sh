@@ -50,9 +50,9 @@ one_side() {
   for ((r = 1; r <= rounds; r++)); do
     for w in "put-1x1-leader 1 1 3000 $leader" "put-50x200-all 50 200 30000 $eps"; do
       read -r name conns clients total target <<<"$w"
-      before="$(bench_member_ticks "$kind" | tr ' ' '+' | bc)"
+      before="$(bench_member_ticks "$kind" | awk '{ for (i = 1; i <= NF; i++) s += $i; print s }')"
       res="$(bench_run "$limit" --endpoints="$target" --conns="$conns" --clients="$clients" "${BENCH_PUT[@]}" --total "$total")"
-      after="$(bench_member_ticks "$kind" | tr ' ' '+' | bc)"
+      after="$(bench_member_ticks "$kind" | awk '{ for (i = 1; i <= NF; i++) s += $i; print s }')"
       rps="$(bench_field rps <<<"$res")"
       printf '%s %s %s %s %s %s\n' "$side" "$name" "$rps" "$(bench_field p50 <<<"$res")" \
         "$(bench_field p99 <<<"$res")" "$(awk -v b="$before" -v a="$after" -v hz="$hz" -v n="$total" \

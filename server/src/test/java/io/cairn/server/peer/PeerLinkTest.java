@@ -10,6 +10,7 @@ import io.cairn.proto.serverpb.MemberAttributes;
 import io.cairn.proto.serverpb.Membership;
 import io.cairn.server.metrics.MemberEvents;
 import com.google.protobuf.ByteString;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,7 @@ class PeerLinkTest {
     List<Long> received = Collections.synchronizedList(new ArrayList<>());
     int port = freePort();
     PeerService service = new PeerService(m -> received.add(m.getIndex()), MemberAttributes::getDefaultInstance,
-        Membership::getDefaultInstance, dir, (m, c) -> java.util.concurrent.CompletableFuture.completedFuture(null),
+        Membership::getDefaultInstance, dir, (m, c) -> CompletableFuture.completedFuture(null),
         id -> false);
     URI url = URI.create("http://127.0.0.1:" + port);
     AtomicInteger unreachable = new AtomicInteger();
@@ -96,7 +98,7 @@ class PeerLinkTest {
   }
 
   private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
