@@ -3,6 +3,7 @@ package io.cairn.storage.mvcc;
 import io.cairn.proto.etcdserverpb.Compare;
 import io.cairn.proto.mvccpb.KeyValue;
 import java.util.List;
+import java.util.function.Supplier;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -12,17 +13,26 @@ import org.rocksdb.RocksIterator;
 final class CompareEvaluator {
   private CompareEvaluator() {}
 
-  static boolean all(List<Compare> compares, RocksIterator it, long rev) {
+  static boolean all(List<Compare> compares, TxnView view, Supplier<RocksIterator> it, long rev) {
     for (Compare c : compares) {
-      if (!holds(c, it, rev)) return false;
+      if (!holds(c, view, it, rev)) return false;
     }
     return true;
   }
 
-  static boolean holds(Compare c, RocksIterator it, long rev) {
+  /**
+   * A compare of one key on anything but its value, in a view that reads the newest state, takes the key's header by
+   * a point lookup (the common compare-and-swap on mod_revision); any other walks the range on {@code it}.
+   */
+  static boolean holds(Compare c, TxnView view, Supplier<RocksIterator> it, long rev) {
+    KeyRange range = KeyRange.of(c.getKey(), c.getRangeEnd());
+    if (range.single && c.getTarget() != Compare.CompareTarget.VALUE && view.readsNewest()) {
+      KeyValue header = view.header(range.key);
+      return compare(c, header == null ? KeyValue.getDefaultInstance() : header);
+    }
     boolean[] any = {false};
     boolean[] ok = {true};
-    RangeReader.forEachLive(it, KeyRange.of(c.getKey(), c.getRangeEnd()), rev, (k, i) -> {
+    RangeReader.forEachLive(it.get(), range, rev, (k, i) -> {
       any[0] = true;
       KeyValue kv = VersionRecord.decode(KeyCodec.userKey(k), KeyCodec.revision(k), i.value(), true);
       ok[0] = compare(c, kv);

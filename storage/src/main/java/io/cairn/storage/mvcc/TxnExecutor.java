@@ -12,6 +12,7 @@ import io.cairn.proto.etcdserverpb.TxnResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -77,29 +78,29 @@ final class TxnExecutor {
   }
 
   private Decision decideAndCheck(TxnRequest req, TxnView view) {
-    try (RocksIterator it = view.newIterator()) {
-      Decision d = decide(req, it, view.readRev());
-      check(req, d, it, view.readRev());
+    try (LazyIterator it = new LazyIterator(view)) {
+      Decision d = decide(req, view, it, view.readRev());
+      check(req, d, view, it, view.readRev());
       return d;
     }
   }
 
-  private Decision decide(TxnRequest req, RocksIterator it, long rev) {
-    boolean ok = CompareEvaluator.all(req.getCompareList(), it, rev);
+  private Decision decide(TxnRequest req, TxnView view, LazyIterator it, long rev) {
+    boolean ok = CompareEvaluator.all(req.getCompareList(), view, it, rev);
     List<Decision> nested = new ArrayList<>();
     for (RequestOp op : ok ? req.getSuccessList() : req.getFailureList()) {
-      if (op.hasRequestTxn()) nested.add(decide(op.getRequestTxn(), it, rev));
+      if (op.hasRequestTxn()) nested.add(decide(op.getRequestTxn(), view, it, rev));
     }
     return new Decision(ok, nested);
   }
 
-  private void check(TxnRequest req, Decision d, RocksIterator it, long rev) {
+  private void check(TxnRequest req, Decision d, TxnView view, LazyIterator it, long rev) {
     int n = 0;
     for (RequestOp op : d.succeeded() ? req.getSuccessList() : req.getFailureList()) {
       switch (op.getRequestCase()) {
         case REQUEST_RANGE -> checkRange(op.getRequestRange(), rev);
-        case REQUEST_PUT -> checkPut(op.getRequestPut(), it, rev);
-        case REQUEST_TXN -> check(op.getRequestTxn(), d.nested().get(n++), it, rev);
+        case REQUEST_PUT -> checkPut(op.getRequestPut(), view, it, rev);
+        case REQUEST_TXN -> check(op.getRequestTxn(), d.nested().get(n++), view, it, rev);
         default -> { }
       }
     }
@@ -116,13 +117,17 @@ final class TxnExecutor {
   }
 
   /** etcd {@code checkPut}: key existence for ignore_* first, then the lease. */
-  private void checkPut(PutRequest p, RocksIterator it, long rev) {
+  private void checkPut(PutRequest p, TxnView view, LazyIterator it, long rev) {
     if (p.getIgnoreValue() || p.getIgnoreLease()) {
       boolean[] exists = {false};
-      RangeReader.forEachLive(it, KeyRange.of(p.getKey(), ByteString.EMPTY), rev, (k, i) -> {
-        exists[0] = true;
-        return false;
-      });
+      if (view.readsNewest()) {
+        exists[0] = view.header(p.getKey()) != null;
+      } else {
+        RangeReader.forEachLive(it.get(), KeyRange.of(p.getKey(), ByteString.EMPTY), rev, (k, i) -> {
+          exists[0] = true;
+          return false;
+        });
+      }
       if (!exists[0]) throw MvccException.keyNotFound();
     }
     if (p.getLease() != 0 && !leaseExists.test(p.getLease())) throw MvccException.leaseNotFound();
@@ -160,6 +165,30 @@ final class TxnExecutor {
       if (!inWriteTxn || e.code() != MvccException.Code.RESOURCE_EXHAUSTED) throw e;
       if (oversized == null) oversized = e;
       return RangeResponse.getDefaultInstance();
+    }
+  }
+
+  /**
+   * The view's kv iterator, opened on first use: a txn whose compares and puts all take point lookups (a
+   * compare-and-swap in a write txn) never creates one, which costs more than the lookups themselves.
+   */
+  private static final class LazyIterator implements Supplier<RocksIterator>, AutoCloseable {
+    private final TxnView view;
+    private RocksIterator it;
+
+    LazyIterator(TxnView view) {
+      this.view = view;
+    }
+
+    @Override
+    public RocksIterator get() {
+      if (it == null) it = view.newIterator();
+      return it;
+    }
+
+    @Override
+    public void close() {
+      if (it != null) it.close();
     }
   }
 }

@@ -73,6 +73,11 @@ final class WriteTxn implements RowSource, TxnView {
     return hasChanges() ? beginRev + 1 : beginRev;
   }
 
+  @Override
+  public boolean readsNewest() {
+    return true;
+  }
+
   /** An iterator over the kv column family that also sees this txn's staged writes. Caller closes it. */
   @Override
   public RocksIterator newIterator() {
@@ -112,7 +117,8 @@ final class WriteTxn implements RowSource, TxnView {
    * (which holds every live key's newest header) through this txn's staged writes. A write txn always reads the newest
    * state, so that is its live version; a put or delete never seeks through the key's history or copies its value.
    */
-  KeyValue header(ByteString key) {
+  @Override
+  public KeyValue header(ByteString key) {
     byte[] live = db.getThrough(batch, db.kvLive, key.toByteArray());
     return live == null ? null : VersionRecord.decodeLive(key, live);
   }
