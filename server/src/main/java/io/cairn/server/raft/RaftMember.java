@@ -348,11 +348,10 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     raft.readIndex(f);
-    return deadlines.track(f)
+    // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs on a reader
+    return ReaderHandOff.onReader(deadlines.track(f)
         .exceptionallyCompose(err -> CompletableFuture.<Void>failedFuture(
-            err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err))
-        // the barrier is released on the apply thread; the read itself (a range, a lease lookup) runs on a reader
-        .thenCompose(x -> onReader());
+            err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT) : err)), readers);
   }
 
   /**
@@ -382,16 +381,6 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
   }
 
   /** Completes on a reader thread, or at once with RejectedExecutionException when too many reads wait. */
-  private CompletableFuture<Void> onReader() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    try {
-      readers.execute(() -> f.complete(null));
-    } catch (java.util.concurrent.RejectedExecutionException full) {
-      f.completeExceptionally(full);
-    }
-    return f;
-  }
-
   /** The reader threads, for reads that need no barrier (serializable ones). */
   public java.util.concurrent.Executor readers() {
     return readers;
