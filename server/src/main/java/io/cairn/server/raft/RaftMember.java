@@ -380,7 +380,6 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
         err instanceof TimeoutException ? EtcdErrors.unavailable(EtcdErrors.TIMEOUT_WAIT_APPLIED) : err));
   }
 
-  /** Completes on a reader thread, or at once with RejectedExecutionException when too many reads wait. */
   /** The reader threads, for reads that need no barrier (serializable ones). */
   public java.util.concurrent.Executor readers() {
     return readers;
