@@ -259,8 +259,12 @@ final class ApplyLoop implements AutoCloseable, EventLoop.Owner<Object> {
   private void applyRequest(Entry e) {
     InternalRequest req;
     try {
-      req = InternalRequest.parseFrom(e.getData());
-    } catch (InvalidProtocolBufferException ex) {
+      // keys and values alias the entry's data rather than copy it: an entry's data is never written after it is
+      // made (a proposal's own array, or a copy parsed from a peer's message or the WAL)
+      com.google.protobuf.CodedInputStream in = e.getData().newCodedInput();
+      in.enableAliasing(true);
+      req = InternalRequest.parseFrom(in);
+    } catch (java.io.IOException ex) { // InvalidProtocolBufferException: the only one reading an array throws
       throw new IllegalStateException("undecodable entry at index " + e.getIndex(), ex);
     }
     CompletableFuture<Message> wait = waits.take(req.getId());

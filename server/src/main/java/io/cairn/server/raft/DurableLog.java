@@ -158,7 +158,7 @@ final class DurableLog implements AutoCloseable {
     for (WalEntry e : contents.entries()) {
       if (e.index() > from) {
         entries.add(Entry.newBuilder().setIndex(e.index()).setTerm(e.term())
-            .setType(Entry.Type.forNumber(e.type())).setData(ByteString.copyFrom(e.data())).build());
+            .setType(Entry.Type.forNumber(e.type())).setData(e.data()).build());
       }
     }
     memory.append(entries);
@@ -271,7 +271,7 @@ final class DurableLog implements AutoCloseable {
   private static List<WalEntry> toWal(List<Entry> entries) {
     List<WalEntry> out = new ArrayList<>(entries.size());
     for (Entry e : entries) {
-      out.add(new WalEntry(e.getIndex(), e.getTerm(), e.getTypeValue(), e.getData().toByteArray()));
+      out.add(new WalEntry(e.getIndex(), e.getTerm(), e.getTypeValue(), e.getData()));
     }
     return out;
   }

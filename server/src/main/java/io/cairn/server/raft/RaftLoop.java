@@ -336,7 +336,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
       return; // timed out on its way here: its caller was told it failed
     }
     if (leaderOnly && leader != id) {
-      waits.fail(p.id(), EtcdErrors.unavailable(LEADER_CHANGED));
+      waits.fail(p.id(), () -> EtcdErrors.unavailable(LEADER_CHANGED));
       return;
     }
     if (leader == 0) {
@@ -360,7 +360,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
     List<ProposalBatch.Taken> taken = new java.util.ArrayList<>();
     for (ProposalBatch.Taken t : batch.takeAll()) {
       if (t.leaderOnly() && leader != id) {
-        waits.fail(t.proposal().id(), EtcdErrors.unavailable(LEADER_CHANGED));
+        waits.fail(t.proposal().id(), () -> EtcdErrors.unavailable(LEADER_CHANGED));
       } else {
         taken.add(t);
       }
@@ -377,7 +377,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
       // no leader, or a transfer under way: keep them until a leader is known again
       for (ProposalBatch.Taken t : taken) {
         if (t.leaderOnly()) {
-          waits.fail(t.proposal().id(), EtcdErrors.unavailable(LEADER_CHANGED));
+          waits.fail(t.proposal().id(), () -> EtcdErrors.unavailable(LEADER_CHANGED));
         } else {
           hold(t.proposal());
         }
@@ -387,7 +387,7 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
 
   private void hold(WaitingProposals.Proposal p) {
     if (!waitingForLeader.offer(p)) {
-      waits.fail(p.id(), io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException());
+      waits.fail(p.id(), () -> io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException());
     }
   }
 

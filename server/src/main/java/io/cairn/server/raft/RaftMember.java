@@ -323,7 +323,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     raft.propose(id, request.toBuilder().setId(id).build().toByteArray(), leaderOnly);
     // the timeout covers the way to the apply thread, which takes the entry out of `waits`; after that the
     // answer comes with its batch, or (physical compaction) when the history is removed, however long it takes
-    deadlines.after(() -> waits.fail(id, new TimeoutException()));
+    deadlines.after(() -> waits.fail(id, TimeoutException::new));
     return f
         .exceptionallyCompose(err -> {
           Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null

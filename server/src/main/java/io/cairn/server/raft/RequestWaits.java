@@ -3,6 +3,7 @@ package io.cairn.server.raft;
 import com.google.protobuf.Message;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Callers waiting for their proposals, by request id. Whoever takes a wait out answers it: the apply thread when the
@@ -27,16 +28,20 @@ final class RequestWaits {
     return waits.containsKey(id);
   }
 
-  void fail(long id, Throwable why) {
+  /**
+   * Fails the wait for {@code id}, if any. The error is made only then: every proposal's deadline comes here, almost
+   * always after its answer, and an exception's stack trace costs more than the rest of the sweep.
+   */
+  void fail(long id, Supplier<? extends Throwable> why) {
     CompletableFuture<Message> f = waits.remove(id);
     if (f != null) {
-      f.completeExceptionally(why);
+      f.completeExceptionally(why.get());
     }
   }
 
   void failAll(Throwable why) {
     for (Long id : waits.keySet()) {
-      fail(id, why);
+      fail(id, () -> why);
     }
   }
 

@@ -33,4 +33,25 @@ class DeadlinesTest {
     assertThat(second).isCompletedExceptionally();
     assertThat(answered.join()).isEqualTo("ok");
   }
+
+  @Test
+  void anAnsweredFutureIsNotFailedAgain() {
+    AtomicLong now = new AtomicLong(0);
+    Deadlines d = new Deadlines(100, now::get);
+    AtomicLong failures = new AtomicLong();
+    CompletableFuture<String> answered = new CompletableFuture<>() {
+      @Override
+      public boolean completeExceptionally(Throwable ex) {
+        failures.incrementAndGet();
+        return super.completeExceptionally(ex);
+      }
+    };
+    d.track(answered).complete("ok");
+
+    now.set(100);
+    d.expire();
+
+    assertThat(failures).hasValue(0); // no TimeoutException made for it
+    assertThat(answered.join()).isEqualTo("ok");
+  }
 }

@@ -1,5 +1,7 @@
 package io.cairn.storage.wal;
 
+import com.google.protobuf.ByteString;
+
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
@@ -69,7 +71,7 @@ final class RecordCodec {
         if (index < 1) {
             throw new IllegalArgumentException("entry index " + index + " < 1");
         }
-        return new WalEntry(index, term, type, Arrays.copyOfRange(body, 1 + ENTRY_FIXED, body.length));
+        return new WalEntry(index, term, type, ByteString.copyFrom(body, 1 + ENTRY_FIXED, body.length - 1 - ENTRY_FIXED));
     }
 
     static WalHardState decodeHardState(byte[] body) {
@@ -155,12 +157,12 @@ final class RecordCodec {
         }
 
         void entry(WalEntry e) {
-            int start = begin(ENTRY, ENTRY_FIXED + e.data().length);
+            int start = begin(ENTRY, ENTRY_FIXED + e.data().size());
             putLong(e.index());
             putLong(e.term());
             putInt(e.type());
-            System.arraycopy(e.data(), 0, buf, size, e.data().length);
-            size += e.data().length;
+            e.data().copyTo(buf, size);
+            size += e.data().size();
             end(start);
         }
 

@@ -1,6 +1,6 @@
 package io.cairn.storage.wal;
 
-import java.util.Arrays;
+import com.google.protobuf.ByteString;
 import java.util.Objects;
 
 /**
@@ -10,9 +10,10 @@ import java.util.Objects;
  * @param index Raft log index, at least 1
  * @param term Raft term the entry was proposed in
  * @param type the entry type (normal, conf change, ...) as the Raft layer numbers it
- * @param data opaque payload, never null (the array is not copied: callers must not mutate it afterwards)
+ * @param data opaque payload, never null; a ByteString, so the Raft entry's data goes to the WAL's buffer and comes
+ *     back from it without a copy in between
  */
-public record WalEntry(long index, long term, int type, byte[] data) {
+public record WalEntry(long index, long term, int type, ByteString data) {
 
     public WalEntry {
         if (index < 1) {
@@ -21,20 +22,13 @@ public record WalEntry(long index, long term, int type, byte[] data) {
         Objects.requireNonNull(data, "data");
     }
 
-    // Records compare arrays by identity; entries read back from disk must equal the ones written.
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof WalEntry e
-                && index == e.index && term == e.term && type == e.type && Arrays.equals(data, e.data);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(index, term, type) * 31 + Arrays.hashCode(data);
+    /** An entry over a copy of {@code data}. */
+    public WalEntry(long index, long term, int type, byte[] data) {
+        this(index, term, type, ByteString.copyFrom(data));
     }
 
     @Override
     public String toString() {
-        return "WalEntry[index=" + index + ", term=" + term + ", type=" + type + ", data=" + data.length + " bytes]";
+        return "WalEntry[index=" + index + ", term=" + term + ", type=" + type + ", data=" + data.size() + " bytes]";
     }
 }

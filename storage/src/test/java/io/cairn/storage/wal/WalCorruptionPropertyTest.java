@@ -47,7 +47,7 @@ class WalCorruptionPropertyTest {
     /** One logical record, in the order the WAL writes a batch: snapshot marker, entries, hard state. */
     private record Rec(WalSnapshot snapshot, WalEntry entry, WalHardState hardState) {
         long size() {
-            int payload = entry != null ? RecordCodec.ENTRY_FIXED + entry.data().length
+            int payload = entry != null ? RecordCodec.ENTRY_FIXED + entry.data().size()
                     : snapshot != null ? RecordCodec.SNAPSHOT_PAYLOAD : RecordCodec.HARD_STATE_PAYLOAD;
             return RecordCodec.HEADER_BYTES + 1 + payload;
         }
