@@ -18,6 +18,16 @@
 #                         on. Requests, responses and gRPC's buffers are the heap's only tenants (the
 #                         data lives in RocksDB), and a Range response is capped at an eighth of it
 #                         (--max-response-bytes, 128 MiB); set a larger -Xmx for larger responses.
+#   -XX:GCTimeRatio=1     G1 grows the heap while collections take more than 1/(1+ratio) of the time;
+#                         at Java's 12 (8%), two cores shared by three members and the load made every
+#                         pause look long, and the heap grew to 150-270 MiB for 25-45 MiB of live objects.
+#   -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30
+#                         what fills the old generation is short-lived: raft entries until the next
+#                         snapshot, proposals' deadlines. G1's adaptive start of marking let it pile up
+#                         (heap after a young collection 18 -> 93 MiB in 70 s) and grew the heap for it;
+#                         marking once the old generation holds 30% keeps it at 80-90 MiB. Together,
+#                         a 1,000,000-key load on 3 members peaked at 307-328 MiB per member instead of
+#                         405-522, at the same load rate (docs/benchmarks.md).
 #   MALLOC_ARENA_MAX=2    glibc gives each thread that allocates (RocksDB's flush, compaction and
 #                         reader threads) an arena of its own, up to 8 per core, each holding on to
 #                         freed memory; two arenas hold RocksDB's native memory to what it uses.
@@ -28,4 +38,4 @@ shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # shellcheck disable=SC2046,SC2086  # cds.sh prints one flag or nothing; CAIRN_JAVA_OPTS is a list of flags
-exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"
+exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g -XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30 $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"

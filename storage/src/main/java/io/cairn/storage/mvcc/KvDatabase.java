@@ -96,7 +96,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
     this.dir = dir;
     // one budget for the store's memory: data, index and filter blocks, plus every column family's memtables, which
     // are charged to the same cache (WriteBufferManager) and flushed, largest first, past their share
-    LRUCache cache = own(new LRUCache(o.blockCacheBytes() + o.memtableBudgetBytes()));
+    long cacheBytes = o.blockCacheBytes() + o.memtableBudgetBytes();
+    LRUCache cache = own(new LRUCache(cacheBytes, shardBits(cacheBytes)));
     WriteBufferManager memtables = own(new WriteBufferManager(o.memtableBudgetBytes(), cache));
     BlockBasedTableConfig table = cachedMetadata(new BlockBasedTableConfig(), cache);
     ColumnFamilyOptions dataOpts = own(new ColumnFamilyOptions()
@@ -165,6 +166,19 @@ final class KvDatabase implements AutoCloseable, RowSource {
     this.syncWrite = own(new WriteOptions().setSync(o.syncWrites()));
     this.asyncWrite = own(new WriteOptions().setSync(false));
     this.defaultRead = own(new ReadOptions());
+  }
+
+  /**
+   * The cache's shards hold at least 4 MiB each (at most 64 shards). A block larger than its shard is dropped as soon
+   * as it is used, and an unpartitioned index block grows with its SST file (a 10,000,000-key file of 4 KiB blocks:
+   * about 2 MB); RocksDB's own choice, shards of 512 KiB and up, would drop those from a cache of 96 MiB.
+   */
+  static int shardBits(long cacheBytes) {
+    int bits = 0;
+    while (bits < 6 && (cacheBytes >> (bits + 1)) >= (4L << 20)) {
+      bits++;
+    }
+    return bits;
   }
 
   /** Index and filter blocks live in the block cache, so the store's memory stays bounded however large it grows. */
