@@ -26,8 +26,8 @@
 #                         snapshot, proposals' deadlines. G1's adaptive start of marking let it pile up
 #                         (heap after a young collection 18 -> 93 MiB in 70 s) and grew the heap for it;
 #                         marking once the old generation holds 30% keeps it at 80-90 MiB. Together,
-#                         a 1,000,000-key load on 3 members peaked at 307-328 MiB per member instead of
-#                         405-522, at the same load rate (docs/benchmarks.md).
+#                         a 1,000,000-key load on 3 members peaked at 307-357 MiB per member in two
+#                         runs instead of 405-522, at the same load rate (docs/benchmarks.md).
 #   MALLOC_ARENA_MAX=2    glibc gives each thread that allocates (RocksDB's flush, compaction and
 #                         reader threads) an arena of its own, up to 8 per core, each holding on to
 #                         freed memory; two arenas hold RocksDB's native memory to what it uses.
