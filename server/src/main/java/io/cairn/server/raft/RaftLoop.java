@@ -387,7 +387,8 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
 
   private void hold(WaitingProposals.Proposal p) {
     if (!waitingForLeader.offer(p)) {
-      waits.fail(p.id(), () -> io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException());
+      waits.fail(p.id(),
+          () -> io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS).asRuntimeException());
     }
   }
 

@@ -42,7 +42,8 @@ class StartScriptTest {
     Path proc = Path.of("/proc", Long.toString(member.pid()));
     List<String> args = Arrays.asList(Files.readString(proc.resolve("cmdline")).split("\0"));
     assertThat(args.get(0)).endsWith("java");
-    assertThat(args).containsSubsequence("-Xms32m", "-Xmx1g", "-XX:GCTimeRatio=1", "-XX:InitiatingHeapOccupancyPercent=30", "-Xmx384m", "-jar");
+    assertThat(args).containsSubsequence("-Xms32m", "-Xmx1g", "-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP",
+        "-XX:InitiatingHeapOccupancyPercent=30", "-Xmx384m", "-jar");
     // the script keeps a value already set in the environment it was started from
     String arenas = System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2");
     assertThat(Files.readString(proc.resolve("environ")).split("\0")).contains("MALLOC_ARENA_MAX=" + arenas);

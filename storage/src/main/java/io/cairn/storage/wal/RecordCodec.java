@@ -1,7 +1,6 @@
 package io.cairn.storage.wal;
 
 import com.google.protobuf.ByteString;
-
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
@@ -71,7 +70,8 @@ final class RecordCodec {
         if (index < 1) {
             throw new IllegalArgumentException("entry index " + index + " < 1");
         }
-        return new WalEntry(index, term, type, ByteString.copyFrom(body, 1 + ENTRY_FIXED, body.length - 1 - ENTRY_FIXED));
+        int from = 1 + ENTRY_FIXED;
+        return new WalEntry(index, term, type, ByteString.copyFrom(body, from, body.length - from));
     }
 
     static WalHardState decodeHardState(byte[] body) {
