@@ -75,6 +75,8 @@ final class KvDatabase implements AutoCloseable, RowSource {
    * answers for absent keys, instead of an iterator seek over kv_keys' sorted runs.
    */
   final ColumnFamilyHandle kvLive;
+  /** kv_live's rows of recently used keys, for the store's writer (see {@link LiveHeaderCache}). */
+  final LiveHeaderCache liveCache;
   private final List<ColumnFamilyHandle> all;
   private final WriteOptions syncWrite;
   private final WriteOptions asyncWrite;
@@ -94,6 +96,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
 
   private KvDatabase(Path dir, StoreOptions o) throws RocksDBException {
     this.dir = dir;
+    this.liveCache = new LiveHeaderCache(o.liveCacheRows());
     // one budget for the store's memory: data, index and filter blocks, plus every column family's memtables, which
     // are charged to the same cache (WriteBufferManager) and flushed, largest first, past their share
     long cacheBytes = o.blockCacheBytes() + o.memtableBudgetBytes();

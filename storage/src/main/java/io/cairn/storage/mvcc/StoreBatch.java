@@ -37,6 +37,9 @@ public final class StoreBatch implements AutoCloseable {
   private final MvccStore store;
   private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
   private final List<Runnable> afterCommit = new ArrayList<>();
+  /** The kv_live rows of the staged writes, by key (null: deleted): what the live-row cache learns at commit. */
+  private final java.util.Map<com.google.protobuf.ByteString, byte[]> stagedLive =
+      new java.util.HashMap<>();
   /** Whether anything is staged since the last commit; {@link #rev} and {@link #index} are valid only then. */
   private boolean pending;
   /** The store revision once the staged writes are committed. */
@@ -187,7 +190,7 @@ public final class StoreBatch implements AutoCloseable {
         if (consistentIndex != 0 && consistentIndex <= index) return replayed.apply(rev);
         batch.setSavePoint();
         int before = batch.count();
-        WriteTxn w = new WriteTxn(store.database(), batch, rev);
+        WriteTxn w = new WriteTxn(store.database(), batch, rev, stagedLive);
         T resp;
         try {
           resp = body.apply(w);
@@ -206,6 +209,7 @@ public final class StoreBatch implements AutoCloseable {
         dirty |= w.isDirty();
         index = Math.max(index, consistentIndex);
         afterCommit.addAll(w.afterCommitHooks());
+        stagedLive.putAll(w.liveChanges());
         return resp;
       }
     });
@@ -256,7 +260,16 @@ public final class StoreBatch implements AutoCloseable {
         } catch (RocksDBException e) {
           throw KvDatabase.failure("stage meta", e);
         }
-        if (dirty || advance) store.database().write(batch, dirty);
+        KvDatabase db = store.database();
+        if (dirty || advance) {
+          try {
+            db.write(batch, dirty);
+          } catch (RuntimeException e) {
+            db.liveCache.clear(); // the write's outcome is unknown
+            throw e;
+          }
+        }
+        stagedLive.forEach(db.liveCache::committed);
         store.publish(advance ? index : -1, revChanged ? rev : -1, live);
         List<Runnable> hooks = List.copyOf(afterCommit);
         reset();
@@ -273,6 +286,7 @@ public final class StoreBatch implements AutoCloseable {
   private void reset() {
     batch.clear();
     afterCommit.clear();
+    stagedLive.clear();
     pending = false;
     revChanged = false;
     liveDelta = 0;

@@ -8,8 +8,10 @@ public final class StoreOptions {
   private final long memtableBudgetBytes;
   private final int compactionBatchOps;
   private final long maxResponseBytes;
+  private final int liveCacheRows;
 
   private StoreOptions(Builder b) {
+    this.liveCacheRows = b.liveCacheRows;
     this.syncWrites = b.syncWrites;
     this.blockCacheBytes = b.blockCacheBytes;
     this.writeBufferBytes = b.writeBufferBytes;
@@ -67,6 +69,14 @@ public final class StoreOptions {
     return Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 8);
   }
 
+  /**
+   * Live keys whose newest header (create revision, version, lease, mod revision) the writer keeps in memory, so that
+   * a put, delete or compare of such a key reads no RocksDB block (LiveHeaderCache). About 150 bytes of heap each.
+   */
+  public int liveCacheRows() {
+    return liveCacheRows;
+  }
+
   public static final class Builder {
     private boolean syncWrites = true;
     // 32 MiB of blocks plus two 32 MiB memtables' worth: 96 MiB for the whole store. At 64 + 2 x 64 a member's
@@ -76,8 +86,17 @@ public final class StoreOptions {
     private long memtableBudgetBytes;
     private int compactionBatchOps = 10_000;
     private long maxResponseBytes = defaultMaxResponseBytes();
+    // 131,072 rows: about 20 MiB of heap when full
+    private int liveCacheRows = 1 << 17;
 
     private Builder() {}
+
+    /** 0 keeps none. */
+    public Builder liveCacheRows(int rows) {
+      if (rows < 0) throw new IllegalArgumentException("liveCacheRows must be >= 0");
+      this.liveCacheRows = rows;
+      return this;
+    }
 
     public Builder syncWrites(boolean sync) {
       this.syncWrites = sync;

@@ -3,7 +3,9 @@ package io.cairn.storage.mvcc;
 import com.google.protobuf.ByteString;
 import io.cairn.proto.mvccpb.KeyValue;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -29,11 +31,23 @@ final class WriteTxn implements RowSource, TxnView {
   /** Keys this txn made live (a put of an absent key) minus those it deleted. */
   private long liveDelta;
   private final List<Runnable> afterCommit = new ArrayList<>();
+  /**
+   * kv_live rows staged by the batch's earlier writes, by key (null: deleted); this txn's own go to {@link
+   * #liveChanges}.
+   */
+  private final Map<ByteString, byte[]> batchLive;
+  /** This txn's kv_live changes, by key: the batch takes them if the txn succeeds, and drops them with it if not. */
+  private final Map<ByteString, byte[]> liveChanges = new HashMap<>();
 
-  WriteTxn(KvDatabase db, WriteBatchWithIndex batch, long beginRev) {
+  WriteTxn(KvDatabase db, WriteBatchWithIndex batch, long beginRev, Map<ByteString, byte[]> batchLive) {
     this.db = db;
     this.batch = batch;
     this.beginRev = beginRev;
+    this.batchLive = batchLive;
+  }
+
+  Map<ByteString, byte[]> liveChanges() {
+    return liveChanges;
   }
 
   long beginRev() {
@@ -113,13 +127,27 @@ final class WriteTxn implements RowSource, TxnView {
   }
 
   /**
-   * The live version of {@code key} at {@link #readRev()} without its value, or null: one point lookup in kv_live
-   * (which holds every live key's newest header) through this txn's staged writes. A write txn always reads the newest
-   * state, so that is its live version; a put or delete never seeks through the key's history or copies its value.
+   * The live version of {@code key} at {@link #readRev()} without its value, or null: its kv_live row (every live
+   * key's newest header) as this txn's and the batch's staged writes leave it, else as committed, from the cache of
+   * live rows or one point lookup. A write txn always reads the newest state, so that is its live version; a put or
+   * delete never seeks through the key's history or copies its value.
    */
   @Override
   public KeyValue header(ByteString key) {
-    byte[] live = db.getThrough(batch, db.kvLive, key.toByteArray());
+    byte[] live;
+    if (liveChanges.containsKey(key)) {
+      live = liveChanges.get(key);
+    } else if (batchLive.containsKey(key)) {
+      live = batchLive.get(key);
+    } else {
+      live = db.liveCache.get(key);
+      if (live == null) {
+        byte[] k = key.toByteArray();
+        live = db.get(db.kvLive, k);
+        // nothing staged for the key, so this is its committed row
+        if (live != null) db.liveCache.read(k, live);
+      }
+    }
     return live == null ? null : VersionRecord.decodeLive(key, live);
   }
 
@@ -218,11 +246,14 @@ final class WriteTxn implements RowSource, TxnView {
       batch.put(db.kv, kvKey, record);
       byte[] header = VersionRecord.header(record);
       batch.put(db.kvKeys, kvKey, header);
-      if (kind == KeyCodec.KIND_PUT) {
-        batch.put(db.kvLive, key.toByteArray(), VersionRecord.live(header, writeRev()));
+      byte[] k = key.toByteArray();
+      byte[] live = kind == KeyCodec.KIND_PUT ? VersionRecord.live(header, writeRev()) : null;
+      if (live != null) {
+        batch.put(db.kvLive, k, live);
       } else {
-        batch.delete(db.kvLive, key.toByteArray());
+        batch.delete(db.kvLive, k);
       }
+      liveChanges.put(key, live);
       batch.put(db.rev, KeyCodec.revKey(writeRev(), sub), KeyCodec.revValue(kind, key));
     } catch (RocksDBException e) {
       throw KvDatabase.failure("stage write", e);

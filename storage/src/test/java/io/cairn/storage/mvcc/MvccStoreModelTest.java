@@ -173,7 +173,7 @@ class MvccStoreModelTest {
   private void run(List<Long> opSeeds) {
     Path dir = scratch().resolve("run" + runs.incrementAndGet());
     StoreOptions options = StoreOptions.builder().syncWrites(false).blockCacheBytes(4 << 20)
-        .writeBufferBytes(1 << 20).compactionBatchOps(2).build();
+        .writeBufferBytes(1 << 20).compactionBatchOps(2).liveCacheRows(4).build(); // 10 keys: rows evicted often
     MvccModel model = new MvccModel();
     MvccStore[] store = {MvccStore.open(dir, options)};
     List<String> log = new ArrayList<>();
