@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,14 @@ class PeerLinkTest {
     Random random = new Random(seed);
     List<Long> received = Collections.synchronizedList(new ArrayList<>());
     int port = freePort();
-    PeerService service = new PeerService(m -> received.add(m.getIndex()), MemberAttributes::getDefaultInstance,
+    // while a burst is offered the receiver holds its first message: the stream's window and buffer then fill for
+    // certain, however fast this machine drains a socket, and the queue must take over
+    java.util.concurrent.atomic.AtomicReference<CountDownLatch> hold =
+        new java.util.concurrent.atomic.AtomicReference<>(new CountDownLatch(0));
+    PeerService service = new PeerService(m -> {
+      awaitUninterruptibly(hold.get());
+      received.add(m.getIndex());
+    }, MemberAttributes::getDefaultInstance,
         Membership::getDefaultInstance, dir, (m, c) -> CompletableFuture.completedFuture(null),
         id -> false);
     URI url = URI.create("http://127.0.0.1:" + port);
@@ -68,8 +76,14 @@ class PeerLinkTest {
         // stream buffers before it stops being ready, so the queue takes over and hands back, several times
         for (int burst = 0; burst < 5; burst++) {
           long directBefore = link.directWrites();
-          for (int i = 0; i < 60; i++) {
-            link.offer(message(++index[0], random.nextInt(4) > 0 ? 150_000 + random.nextInt(100_000) : random.nextInt(300)));
+          CountDownLatch gate = new CountDownLatch(1);
+          hold.set(gate);
+          try {
+            for (int i = 0; i < 60; i++) {
+              link.offer(message(++index[0], random.nextInt(4) > 0 ? 150_000 + random.nextInt(100_000) : random.nextInt(300)));
+            }
+          } finally {
+            gate.countDown(); // well within the second the link waits for a stream that is not ready
           }
           assertThat(link.directWrites() - directBefore).as("seed %d: some of burst %d queued", seed, burst).isLessThan(60);
           for (int i = 0; i < 50; i++) {
@@ -87,6 +101,19 @@ class PeerLinkTest {
         assertThat(received).as("seed %d", seed).containsExactlyElementsOf(expected);
       }
     }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
   }
 
   private static Message message(long index, int payload) {
