@@ -61,7 +61,6 @@ final class LiveHeaderCache {
     rows.clear();
   }
 
-
   int size() {
     return rows.size();
   }
