@@ -60,6 +60,10 @@ public class MvccBench {
     @Param({"100000"})
     public int keys;
 
+    /** The writer's cache of live rows (StoreOptions.liveCacheRows): 0 sends every write's lookup to RocksDB. */
+    @Param({"0", "131072"})
+    public int liveCacheRows;
+
     Path dir;
     MvccStore store;
     /** Made up front, so that no benchmark measures formatting them. */
@@ -71,7 +75,7 @@ public class MvccBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       dir = Files.createTempDirectory("cairn-mvccbench");
-      store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false).build());
+      store = MvccStore.open(dir, StoreOptions.builder().syncWrites(false).liveCacheRows(liveCacheRows).build());
       byte[] v = new byte[VALUE_BYTES];
       new Random(1).nextBytes(v);
       value = ByteString.copyFrom(v);
