@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,8 +47,7 @@ class PeerLinkTest {
     int port = freePort();
     // while a burst is offered the receiver holds its first message: the stream's window and buffer then fill for
     // certain, however fast this machine drains a socket, and the queue must take over
-    java.util.concurrent.atomic.AtomicReference<CountDownLatch> hold =
-        new java.util.concurrent.atomic.AtomicReference<>(new CountDownLatch(0));
+    AtomicReference<CountDownLatch> hold = new AtomicReference<>(new CountDownLatch(0));
     PeerService service = new PeerService(m -> {
       awaitUninterruptibly(hold.get());
       received.add(m.getIndex());

@@ -1,11 +1,12 @@
 package io.cairn.storage.mvcc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The kv_live rows of recently written or read keys, as the store last committed them: a write learns a key's create
+ * The kv_live rows of keys that writes recently found already stored, as the store last committed them: a write learns a key's create
  * revision, version, lease and mod revision from here without a RocksDB point lookup, which cost about a third of the
  * apply thread's time (docs/benchmarks.md). etcd answers the same question from its in-memory index of every key
  * ({@code treeIndex}); this keeps a bounded part of it, the least recently used rows leaving first.
@@ -43,7 +44,7 @@ final class LiveHeaderCache {
    */
   void read(byte[] keyBytes, byte[] row) {
     if (capacity == 0) return;
-    rows.put(com.google.protobuf.UnsafeByteOperations.unsafeWrap(keyBytes), row);
+    rows.put(UnsafeByteOperations.unsafeWrap(keyBytes), row);
   }
 
   /** A committed write's kv_live row of {@code key} ({@code row} null: no longer live), if the key's row is held. */

@@ -14,8 +14,11 @@ import io.cairn.proto.etcdserverpb.PutResponse;
 import io.cairn.proto.etcdserverpb.ResponseHeader;
 import io.cairn.proto.etcdserverpb.TxnRequest;
 import io.cairn.proto.etcdserverpb.TxnResponse;
+import com.google.protobuf.ByteString;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.rocksdb.RocksDBException;
@@ -38,8 +41,7 @@ public final class StoreBatch implements AutoCloseable {
   private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
   private final List<Runnable> afterCommit = new ArrayList<>();
   /** The kv_live rows of the staged writes, by key (null: deleted): what the live-row cache learns at commit. */
-  private final java.util.Map<com.google.protobuf.ByteString, byte[]> stagedLive =
-      new java.util.HashMap<>();
+  private final Map<ByteString, byte[]> stagedLive = new HashMap<>();
   /** Whether anything is staged since the last commit; {@link #rev} and {@link #index} are valid only then. */
   private boolean pending;
   /** The store revision once the staged writes are committed. */

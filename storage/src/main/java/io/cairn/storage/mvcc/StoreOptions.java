@@ -11,13 +11,13 @@ public final class StoreOptions {
   private final int liveCacheRows;
 
   private StoreOptions(Builder b) {
-    this.liveCacheRows = b.liveCacheRows;
     this.syncWrites = b.syncWrites;
     this.blockCacheBytes = b.blockCacheBytes;
     this.writeBufferBytes = b.writeBufferBytes;
     this.memtableBudgetBytes = b.memtableBudgetBytes > 0 ? b.memtableBudgetBytes : 2 * b.writeBufferBytes;
     this.compactionBatchOps = b.compactionBatchOps;
     this.maxResponseBytes = b.maxResponseBytes;
+    this.liveCacheRows = b.liveCacheRows;
   }
 
   public static Builder builder() {

@@ -38,6 +38,8 @@ final class WriteTxn implements RowSource, TxnView {
   private final Map<ByteString, byte[]> batchLive;
   /** This txn's kv_live changes, by key: the batch takes them if the txn succeeds, and drops them with it if not. */
   private final Map<ByteString, byte[]> liveChanges = new HashMap<>();
+  /** Marks a key with no staged kv_live change (a staged delete maps to null). */
+  private static final byte[] NOT_STAGED = new byte[0];
 
   WriteTxn(KvDatabase db, WriteBatchWithIndex batch, long beginRev, Map<ByteString, byte[]> batchLive) {
     this.db = db;
@@ -134,12 +136,9 @@ final class WriteTxn implements RowSource, TxnView {
    */
   @Override
   public KeyValue header(ByteString key) {
-    byte[] live;
-    if (liveChanges.containsKey(key)) {
-      live = liveChanges.get(key);
-    } else if (batchLive.containsKey(key)) {
-      live = batchLive.get(key);
-    } else {
+    byte[] live = liveChanges.getOrDefault(key, NOT_STAGED);
+    if (live == NOT_STAGED) live = batchLive.getOrDefault(key, NOT_STAGED);
+    if (live == NOT_STAGED) {
       live = db.liveCache.get(key);
       if (live == null) {
         byte[] k = key.toByteArray();
