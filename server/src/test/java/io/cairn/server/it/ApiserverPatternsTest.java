@@ -81,6 +81,7 @@ class ApiserverPatternsTest {
   Path dir;
   List<Member> members = List.of();
   boolean requestedProgressIsBookmark;
+  boolean futureProgressHeldBack;
   final List<AutoCloseable> closeables = new ArrayList<>();
   final ScheduledExecutorService retry = Executors.newScheduledThreadPool(2);
   final ExecutorService pool = Executors.newCachedThreadPool();
@@ -133,8 +134,10 @@ class ApiserverPatternsTest {
     int leader = leaderIndex();
     String version = serverVersion(endpoints.get(0));
     requestedProgressIsBookmark = apiserverTrustsRequestProgress(version);
+    futureProgressHeldBack = holdsBackFutureProgress(version);
     if (kind.equals("cairn")) {
       assertThat(requestedProgressIsBookmark).as("Cairn reports %s, which the apiserver trusts", version).isTrue();
+      assertThat(futureProgressHeldBack).as("Cairn reports %s", version).isTrue();
     }
     ApiserverStore admin = closing(new ApiserverStore(endpoints, leader == 0 ? 1 : 0));
     long lease = admin.grantLease(3600);
@@ -281,7 +284,7 @@ class ApiserverPatternsTest {
 
   private ApiserverWatch watch(String name, Listed from, List<String> endpoints, int first, ApiserverStore lister) {
     ApiserverWatch w = closing(new ApiserverWatch(name, PREFIX, from.revision(), from.kvs(), endpoints, first, lister,
-        LIMIT, retry, requestedProgressIsBookmark));
+        LIMIT, retry, requestedProgressIsBookmark, futureProgressHeldBack));
     w.start();
     return w;
   }
@@ -333,11 +336,26 @@ class ApiserverPatternsTest {
    * 3.4 releases. Real etcd 3.4.23 is below it: its answers (still watch id -1) are not ordered with the events.
    */
   static boolean apiserverTrustsRequestProgress(String version) {
+    return releasedFrom(version, 31, 13, 0);
+  }
+
+  /**
+   * Whether this version holds back progress for a watch from a revision the member has not reached (etcd-io/etcd#20229:
+   * 3.4.38, 3.5.22, 3.6.2 and later). Real etcd 3.4.23 does not: a resumed watch can get a progress notification below
+   * events it already had.
+   */
+  static boolean holdsBackFutureProgress(String version) {
+    return releasedFrom(version, 38, 22, 2);
+  }
+
+  /** Whether {@code version} is at least 3.4.{@code p34}, 3.5.{@code p35} or 3.6.{@code p36} in its line, or newer. */
+  private static boolean releasedFrom(String version, int p34, int p35, int p36) {
     String[] v = version.split("[.-]");
     int major = Integer.parseInt(v[0]);
     int minor = Integer.parseInt(v[1]);
     int patch = Integer.parseInt(v[2]);
-    return major > 3 || (major == 3 && (minor > 5 || (minor == 5 && patch >= 13) || (minor == 4 && patch >= 31)));
+    return major > 3 || (major == 3 && (minor > 6 || (minor == 6 && patch >= p36) || (minor == 5 && patch >= p35)
+        || (minor == 4 && patch >= p34)));
   }
 
   /** A compactor round, retried (bounded) while members fail: a retry after a lost success loses the txn. */
@@ -665,9 +683,8 @@ class ApiserverPatternsTest {
         if (!p.bookmark()) {
           continue; // an answer to RequestProgress from a server the apiserver does not ask (see ApiserverWatch)
         }
-        // a bookmark may be below the list revision: a member still catching up answers with its own current
-        // revision (etcd too: a watch from a revision the store has not reached is synced); it does not move the
-        // resource version back, and it must still not come after an event above it nor before one at or below it
+        // progress below the stream's start revision is not a bookmark (ApiserverWatch#futureProgressHeldBack); a
+        // bookmark must not come after an event above it nor before one at or below it
         for (int i = 0; i < seg.events.size(); i++) {
           long r = seg.events.get(i).revision();
           if (i < p.eventsBefore() ? r > p.revision() : r <= p.revision()) {

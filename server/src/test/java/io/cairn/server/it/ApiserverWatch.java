@@ -87,8 +87,17 @@ final class ApiserverWatch implements AutoCloseable {
    * ahead of one not yet sent.
    */
   private final boolean requestedProgressIsBookmark;
+  /**
+   * Whether the server holds back progress for a watch from a revision it has not reached (etcd-io/etcd#20221, fixed
+   * in 3.4.38, 3.5.22 and 3.6.2). Before that, a member behind the one the stream left answered with its own, lower
+   * revision: behind events the watch already had. From such a server those answers are not bookmarks; from any
+   * other they are an error.
+   */
+  private final boolean futureProgressHeldBack;
   private int endpoint;
   private long next;
+  /** The start revision the current stream asked for. */
+  private long streamStart;
   private int restarts;
   private int relists;
   private Object stream;
@@ -101,9 +110,10 @@ final class ApiserverWatch implements AutoCloseable {
    */
   ApiserverWatch(String name, String prefix, long listRevision, Map<String, KeyValue> listed, List<String> endpoints,
       int first, ApiserverStore lister, int listLimit, ScheduledExecutorService retry,
-      boolean requestedProgressIsBookmark) {
+      boolean requestedProgressIsBookmark, boolean futureProgressHeldBack) {
     this.name = name;
     this.requestedProgressIsBookmark = requestedProgressIsBookmark;
+    this.futureProgressHeldBack = futureProgressHeldBack;
     this.prefix = prefix;
     this.endpoints = endpoints;
     this.endpoint = first;
@@ -142,9 +152,10 @@ final class ApiserverWatch implements AutoCloseable {
             broken(token, ch, "completed by the server");
           }
         });
+    streamStart = resumeEarly && restarts > 0 ? next - 1 : next;
     requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
         .setKey(ApiserverStore.b(prefix)).setRangeEnd(ApiserverStore.b(ApiserverStore.prefixEnd(prefix)))
-        .setStartRevision(resumeEarly && restarts > 0 ? next - 1 : next).setPrevKv(true).setProgressNotify(true)).build());
+        .setStartRevision(streamStart).setPrevKv(true).setProgressNotify(true)).build());
   }
 
   private synchronized void received(Object token, WatchResponse r) {
@@ -168,10 +179,16 @@ final class ApiserverWatch implements AutoCloseable {
       return;
     }
     if (r.getEventsCount() == 0) {
-      boolean bookmark = r.getWatchId() != -1 || requestedProgressIsBookmark;
-      seg.progress.add(new Progress(r.getWatchId(), r.getHeader().getRevision(), seg.events.size(), bookmark));
+      long rev = r.getHeader().getRevision();
+      boolean belowStart = rev < streamStart;
+      if (belowStart && futureProgressHeldBack) {
+        errors.add(name + ": progress at " + rev + " on a stream from " + streamStart + " (watch id "
+            + r.getWatchId() + ")");
+      }
+      boolean bookmark = (r.getWatchId() != -1 || requestedProgressIsBookmark) && !belowStart;
+      seg.progress.add(new Progress(r.getWatchId(), rev, seg.events.size(), bookmark));
       if (bookmark) {
-        next = Math.max(next, r.getHeader().getRevision() + 1);
+        next = Math.max(next, rev + 1);
       }
       return;
     }
