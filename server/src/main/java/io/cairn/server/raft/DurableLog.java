@@ -7,7 +7,6 @@ import io.cairn.proto.raftpb.Entry;
 import io.cairn.proto.raftpb.HardState;
 import io.cairn.proto.raftpb.Snapshot;
 import io.cairn.proto.serverpb.SnapshotRecord;
-import io.cairn.raft.MemoryRaftStorage;
 import io.cairn.raft.Ready;
 import io.cairn.storage.wal.Wal;
 import io.cairn.storage.wal.WalContents;
@@ -25,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Raft's durable log: the WAL on disk and, as Raft's read view of it, a {@link MemoryRaftStorage}
- * kept identical (etcd's arrangement). Only the raft thread touches it.
+ * Raft's durable log: the WAL on disk and, as Raft's read view of it, a {@link WalBackedStorage} kept identical,
+ * which holds the newest entries in memory and reads older ones back from the WAL. Only the raft thread touches it.
  */
 final class DurableLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DurableLog.class);
@@ -39,7 +38,15 @@ final class DurableLog implements AutoCloseable {
     return Long.getLong("cairn.wal.segment-bytes", WalOptions.DEFAULT_SEGMENT_SIZE);
   }
 
-  final MemoryRaftStorage memory;
+  /**
+   * How much of the newest entries' data the read view keeps in memory (system property
+   * {@code cairn.raft.log-cache-bytes}; tests shrink it so that followers catch up from the WAL).
+   */
+  private static long cacheBytes() {
+    return Long.getLong("cairn.raft.log-cache-bytes", 4L << 20);
+  }
+
+  final WalBackedStorage view;
   private final Wal wal;
   private final SnapshotFiles snapshots;
   /** The snapshot this member restarted from, or null. */
@@ -47,10 +54,24 @@ final class DurableLog implements AutoCloseable {
   /** Entries kept behind each snapshot so a follower that is briefly behind catches up without a store transfer. */
   private long catchUpEntries = 5000;
 
-  private DurableLog(MemoryRaftStorage memory, Wal wal, SnapshotFiles snapshots) {
-    this.memory = memory;
+  private DurableLog(Wal wal, SnapshotFiles snapshots) {
+    this.view = new WalBackedStorage(this::readBack, cacheBytes());
     this.wal = wal;
     this.snapshots = snapshots;
+  }
+
+  private List<Entry> readBack(long lo, long hi, long maxBytes) throws IOException {
+    List<WalEntry> read = wal.readEntries(lo, hi, maxBytes);
+    List<Entry> out = new ArrayList<>(read.size());
+    for (WalEntry e : read) {
+      out.add(fromWal(e));
+    }
+    return out;
+  }
+
+  private static Entry fromWal(WalEntry e) {
+    return Entry.newBuilder().setIndex(e.index()).setTerm(e.term()).setType(Entry.Type.forNumber(e.type()))
+        .setData(e.data()).build();
   }
 
   /**
@@ -128,7 +149,7 @@ final class DurableLog implements AutoCloseable {
       // joining an existing cluster: the log and the configuration come from the leader
       wal.sync();
       LOG.info("new raft log for a member joining an existing cluster");
-      return new DurableLog(new MemoryRaftStorage(), wal, snaps);
+      return new DurableLog(wal, snaps);
     }
     List<Entry> entries = new ArrayList<>();
     long index = 0;
@@ -140,43 +161,44 @@ final class DurableLog implements AutoCloseable {
     }
     HardState hs = HardState.newBuilder().setTerm(1).setCommit(index).build();
     wal.save(toWal(entries), new WalHardState(1, 0, index), true);
-    MemoryRaftStorage memory = new MemoryRaftStorage();
-    memory.append(entries);
-    memory.setHardState(hs);
+    DurableLog log = new DurableLog(wal, snaps);
+    log.view.append(entries);
+    log.view.setHardState(hs);
     LOG.info("bootstrapped a new raft log with {} member(s)", members.size());
-    return new DurableLog(memory, wal, snaps);
+    return log;
   }
 
   private static DurableLog restore(Wal wal, SnapshotFiles snaps, Snapshot snap, WalContents contents) {
-    MemoryRaftStorage memory = new MemoryRaftStorage();
+    DurableLog log = new DurableLog(wal, snaps);
+    WalBackedStorage view = log.view;
     long from = 0;
     if (snap != null) {
-      memory.applySnapshot(snap);
+      view.applySnapshot(snap);
       from = snap.getMetadata().getIndex();
     }
+    wal.forgetEntriesBelow(from + 1);
     List<Entry> entries = new ArrayList<>(contents.entries().size());
     for (WalEntry e : contents.entries()) {
       if (e.index() > from) {
-        entries.add(Entry.newBuilder().setIndex(e.index()).setTerm(e.term())
-            .setType(Entry.Type.forNumber(e.type())).setData(e.data()).build());
+        entries.add(fromWal(e));
       }
     }
-    memory.append(entries);
+    view.append(entries);
     WalHardState w = contents.hardState();
-    memory.setHardState(HardState.newBuilder().setTerm(w.term()).setVote(w.vote()).setCommit(w.commit()).build());
-    LOG.info("restored raft log: snapshot index {}, {} entries, term {}, commit {}", from, entries.size(),
-        w.term(), w.commit());
-    return new DurableLog(memory, wal, snaps);
+    view.setHardState(HardState.newBuilder().setTerm(w.term()).setVote(w.vote()).setCommit(w.commit()).build());
+    LOG.info("restored raft log: snapshot index {}, {} entries ({} of them in memory), term {}, commit {}", from,
+        entries.size(), view.cachedEntries(), w.term(), w.commit());
+    return log;
   }
 
   /** The index of the last entry in the log (the snapshot's if the log holds none after it). */
   long lastIndex() {
-    return memory.lastIndex();
+    return view.lastIndex();
   }
 
   /** The snapshot index raft restarts from (0 if none). */
   long snapshotIndex() {
-    return memory.snapshot().getMetadata().getIndex();
+    return view.snapshot().getMetadata().getIndex();
   }
 
   /** The snapshot this member restarted from, or null (a new member, or a WAL replayed from its start). */
@@ -206,10 +228,10 @@ final class DurableLog implements AutoCloseable {
   }
 
   /**
-   * Persists what a Ready carries: one WAL write, one fsync when it must sync; then the memory view. A snapshot from
+   * Persists what a Ready carries: one WAL write, one fsync when it must sync; then the read view. A snapshot from
    * the leader comes with {@code received}, its checkpoint (already in the snap directory and sealed): the snapshot
    * file naming it is written first, then the WAL marker with the entries and hard state (only snapshots the WAL
-   * records are loaded at restart), then the in-memory log.
+   * records are loaded at restart), then the read view.
    */
   void persist(Ready rd, ReceivedCheckpoint received) throws IOException {
     HardState hs = rd.hardState();
@@ -223,13 +245,14 @@ final class DurableLog implements AutoCloseable {
           .build());
       wal.save(toWal(rd.entries()), whs,
           new WalSnapshot(snap.getMetadata().getIndex(), snap.getMetadata().getTerm()), true);
-      memory.applySnapshot(snap);
+      view.applySnapshot(snap);
+      wal.forgetEntriesBelow(snap.getMetadata().getIndex() + 1);
     } else if (!rd.entries().isEmpty() || whs != null || rd.mustSync()) {
       wal.save(toWal(rd.entries()), whs, rd.mustSync());
     }
-    memory.append(rd.entries());
+    view.append(rd.entries());
     if (hs != null) {
-      memory.setHardState(hs);
+      view.setHardState(hs);
     }
   }
 
@@ -248,7 +271,7 @@ final class DurableLog implements AutoCloseable {
   /**
    * Records a snapshot at {@code index} whose store checkpoint ({@code checkpoint}, sealed, holding the store at
    * least through {@code storeIndex}) is already on disk, and drops the log behind it: snapshot file first, then
-   * the WAL marker, then the memory log, then the WAL segments behind the oldest snapshot kept.
+   * the WAL marker, then the read view, then the WAL segments behind the oldest snapshot kept.
    */
   void snapshotAt(long index, ConfState cs, ByteString membership, Path checkpoint, long storeIndex,
       List<io.cairn.proto.serverpb.CheckpointFile> files) throws IOException {
@@ -256,16 +279,18 @@ final class DurableLog implements AutoCloseable {
       Checkpoints.deleteTree(checkpoint); // a snapshot from the leader overtook this one
       return;
     }
-    Snapshot snap = memory.createSnapshot(index, cs, membership);
+    Snapshot snap = view.createSnapshot(index, cs, membership);
     snapshots.save(SnapshotRecord.newBuilder().setSnapshot(snap).setCheckpoint(checkpoint.getFileName().toString())
         .setStoreIndex(storeIndex).addAllFiles(files).build());
     wal.save(List.of(), null, new WalSnapshot(index, snap.getMetadata().getTerm()), true);
     // etcd keeps 5,000 entries behind the snapshot: a follower a little behind gets entries, not the whole store
     long compactTo = index - catchUpEntries;
-    if (compactTo >= memory.firstIndex()) {
-      memory.compact(compactTo);
+    if (compactTo >= view.firstIndex()) {
+      view.compact(compactTo);
+      wal.forgetEntriesBelow(view.firstIndex());
     }
-    wal.releaseTo(snapshots.oldestRetainedIndex());
+    // entries the read view still offers are read back from the WAL: their segments stay
+    wal.releaseTo(Math.min(snapshots.oldestRetainedIndex(), view.firstIndex()));
   }
 
   private static List<WalEntry> toWal(List<Entry> entries) {

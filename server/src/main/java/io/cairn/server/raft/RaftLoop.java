@@ -112,10 +112,10 @@ final class RaftLoop implements AutoCloseable, EventLoop.Owner<Runnable> {
     this.listener = listener;
     this.waitingForLeader = new WaitingProposals(MAX_WAITING_FOR_LEADER, waits::isWaiting);
     this.reads = new ReadRounds(id, readRetryTicks);
-    HardState hs = log.memory.hardState();
+    HardState hs = log.view.hardState();
     this.term = hs.getTerm();
     this.commitIndex = hs.getCommit();
-    this.confState = log.memory.snapshot().getMetadata().getConfState();
+    this.confState = log.view.snapshot().getMetadata().getConfState();
     this.inbox = new EventLoop<>("cairn-raft", this);
   }
 

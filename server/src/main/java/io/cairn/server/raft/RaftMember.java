@@ -114,8 +114,8 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
       throw e;
     }
     long snapIndex = log.snapshotIndex();
-    this.commitAtStart = log.memory.hardState().getCommit();
-    this.membership = Membership.fromSnapshot(log.memory.snapshot().getData());
+    this.commitAtStart = log.view.hardState().getCommit();
+    this.membership = Membership.fromSnapshot(log.view.snapshot().getData());
     if (!membership.members().isEmpty()) {
       // after bootstrap the flags no longer say who the members are; the snapshot (then the log) does
       Map<Long, URI> fromSnapshot = new java.util.LinkedHashMap<>();
@@ -130,7 +130,7 @@ public final class RaftMember implements Proposer, MemberState, io.cairn.server.
     RaftConfig config = RaftConfig.builder(memberId).electionTick(electionTicks).heartbeatTick(1)
         // raft re-delivers every entry after the snapshot; the store skips those it already holds
         .applied(snapIndex).preVote(settings.preVote()).checkQuorum(true).random(random).build();
-    RawNode node = new RawNode(config, log.memory);
+    RawNode node = new RawNode(config, log.view);
     RaftLoop[] raftRef = new RaftLoop[1];
     this.apply = new ApplyLoop(new RequestApplier(store, gate, auth, events), waits, snapIndex, r -> raftRef[0].post(r),
         this::applyConfChange, this.stop);

@@ -51,7 +51,7 @@ class RaftLoopTest {
     apply = new ApplyLoop(new RequestApplier(store), waits, 0, r -> ref[0].post(r),
         (cc, i) -> ref[0].applyConfChange(cc, i), stop);
     RawNode node = new RawNode(RaftConfig.builder(SELF).electionTick(10).heartbeatTick(1)
-        .random(RandomSource.seeded(SEED)).build(), log.memory);
+        .random(RandomSource.seeded(SEED)).build(), log.view);
     raft = new RaftLoop(SELF, node, log, apply, waits, 5, stop, leader -> { });
     ref[0] = raft;
   }
@@ -99,7 +99,7 @@ class RaftLoopTest {
     }
     assertThat(seen).hasSize(3);
     // each with the leader's progress, its own match at its last index
-    assertThat(seen.get(2).progress().get(SELF).match()).isEqualTo(log.memory.lastIndex());
+    assertThat(seen.get(2).progress().get(SELF).match()).isEqualTo(log.view.lastIndex());
     assertThat(seen.get(2).softState().role()).isEqualTo(io.cairn.raft.StateRole.LEADER);
   }
 
@@ -116,12 +116,12 @@ class RaftLoopTest {
   @Test
   void aProposalIsPersistedThenAppliedThenAnswered() throws Exception {
     electByTicks();
-    long before = log.memory.lastIndex();
+    long before = log.view.lastIndex();
     CompletableFuture<Message> caller = waits.register(7);
     raft.propose(7, put(7, "k"), false);
     raft.loop().runOnce();
     // a lone member commits what it has persisted: in the log, handed to the apply loop, not applied yet
-    assertThat(log.memory.lastIndex()).isEqualTo(before + 1);
+    assertThat(log.view.lastIndex()).isEqualTo(before + 1);
     assertThat(caller).isNotDone();
     assertThat(store.consistentIndex()).isLessThan(before + 1);
     apply.loop().runOnce();
@@ -133,15 +133,15 @@ class RaftLoopTest {
   @Test
   void theProposalsOfOneDrainAreAppendedTogetherInTheirOrderAndEachIsAnswered() throws Exception {
     electByTicks();
-    long before = log.memory.lastIndex();
+    long before = log.view.lastIndex();
     List<CompletableFuture<Message>> callers = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
       callers.add(waits.register(20 + i));
       raft.propose(20 + i, put(20 + i, "batch" + i), false);
     }
     raft.loop().runOnce(); // one drain: one MsgProp of five entries
-    assertThat(log.memory.lastIndex()).isEqualTo(before + 5);
-    List<io.cairn.proto.raftpb.Entry> appended = log.memory.entries(before + 1, before + 6, Long.MAX_VALUE);
+    assertThat(log.view.lastIndex()).isEqualTo(before + 5);
+    List<io.cairn.proto.raftpb.Entry> appended = log.view.entries(before + 1, before + 6, Long.MAX_VALUE);
     for (int i = 0; i < 5; i++) {
       assertThat(InternalRequest.parseFrom(appended.get(i).getData()).getId()).isEqualTo(20 + i);
     }
@@ -160,10 +160,10 @@ class RaftLoopTest {
     raft.propose(8, put(8, "early"), false);
     turn();
     assertThat(caller).isNotDone();
-    long held = log.memory.lastIndex();
+    long held = log.view.lastIndex();
     electByTicks();
     turn();
-    assertThat(log.memory.lastIndex()).isGreaterThan(held);
+    assertThat(log.view.lastIndex()).isGreaterThan(held);
     assertThat(caller.getNow(null)).isInstanceOf(PutResponse.class);
   }
 
@@ -174,14 +174,14 @@ class RaftLoopTest {
     raft.propose(9, put(9, "durable"), false);
     turn();
     assertThat(caller).isDone();
-    long last = log.memory.lastIndex();
+    long last = log.view.lastIndex();
     raft.close();
     apply.close();
     log.close();
     Path member = dir.resolve("member");
     log = DurableLog.open(member.resolve("wal"), member.resolve("snap"), 2, new byte[16], List.of(), n -> { }, 5000);
-    assertThat(log.memory.lastIndex()).isEqualTo(last);
-    InternalRequest r = InternalRequest.parseFrom(log.memory.entries(last, last + 1, Long.MAX_VALUE).get(0).getData());
+    assertThat(log.view.lastIndex()).isEqualTo(last);
+    InternalRequest r = InternalRequest.parseFrom(log.view.entries(last, last + 1, Long.MAX_VALUE).get(0).getData());
     assertThat(r.getPut().getKey().toStringUtf8()).isEqualTo("durable");
   }
 }

@@ -58,7 +58,7 @@ class SnapshotInstallTest {
     apply = new ApplyLoop(new RequestApplier(store), waits, 0, r -> ref[0].post(r), (cc, i) -> ref[0].applyConfChange(cc, i),
         stop);
     RawNode node = new RawNode(RaftConfig.builder(SELF).electionTick(1000).heartbeatTick(1)
-        .random(RandomSource.seeded(1)).build(), log.memory);
+        .random(RandomSource.seeded(1)).build(), log.view);
     raft = new RaftLoop(SELF, node, log, apply, waits, 5, stop, leader -> { });
     ref[0] = raft;
     apply.onSnapshot((snap, ckpt, from) -> {

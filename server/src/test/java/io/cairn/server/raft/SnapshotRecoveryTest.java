@@ -16,7 +16,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Snapshots every --snapshot-count entries, restart from them, and what a damaged snapshot does. */
+/**
+ * Snapshots every --snapshot-count entries, restart from them, and what a damaged snapshot does. The WAL keeps the
+ * --snapshot-catchup-entries behind the newest snapshot (followers are sent them from it), so these tests keep 5, as
+ * the WAL would otherwise still start at the beginning.
+ */
 class SnapshotRecoveryTest {
   @org.junit.jupiter.api.BeforeAll
   static void smallWalSegments() {
@@ -74,7 +78,7 @@ class SnapshotRecoveryTest {
 
   @Test
   void snapshotsAreTakenAndARestartLoadsTheNewest() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--max-snapshots", "3")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5", "--max-snapshots", "3")) {
       putMany(s, 0, 200);
     }
     List<Path> snaps = snapFiles();
@@ -86,7 +90,7 @@ class SnapshotRecoveryTest {
             .anyMatch(n -> n.endsWith(".sst"));
       }
     }
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       assertThat(count(s)).isEqualTo(200);
       putMany(s, 200, 210);
       assertThat(count(s)).isEqualTo(210);
@@ -95,7 +99,7 @@ class SnapshotRecoveryTest {
 
   @Test
   void aCorruptNewestSnapshotFallsBackToAnOlderOneTheWalCovers() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       putMany(s, 0, 150);
     }
     List<Path> snaps = snapFiles();
@@ -103,7 +107,7 @@ class SnapshotRecoveryTest {
     byte[] b = Files.readAllBytes(newest);
     b[b.length - 1] ^= 0x5a;
     Files.write(newest, b);
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       assertThat(count(s)).isEqualTo(150);
     }
   }
@@ -111,13 +115,13 @@ class SnapshotRecoveryTest {
   /** A lost store directory is rebuilt from the newest snapshot's checkpoint plus the WAL after it. */
   @Test
   void aLostStoreIsRestoredFromTheSnapshotCheckpointAndTheWal() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       putMany(s, 0, 230);
     }
     assertThat(snapFiles()).isNotEmpty();
     assertThat(walFirstIndex(dir)).as("the WAL no longer starts at the beginning").isGreaterThan(1);
     deleteTree(dir.resolve("data/member/store"));
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       assertThat(count(s)).isEqualTo(230);
       var kv = KVGrpc.newBlockingStub(s.channel).range(RangeRequest.newBuilder()
           .setKey(ByteString.copyFromUtf8("k229")).build());
@@ -130,7 +134,7 @@ class SnapshotRecoveryTest {
   /** A damaged newest checkpoint makes its snapshot invalid; the older snapshot (still covered by the WAL) is used. */
   @Test
   void aDamagedNewestCheckpointFallsBackToTheOlderSnapshot() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       putMany(s, 0, 230);
     }
     List<Path> cps = checkpoints();
@@ -141,14 +145,14 @@ class SnapshotRecoveryTest {
       Files.delete(sst); // a hard link: the live store keeps its own
     }
     deleteTree(dir.resolve("data/member/store"));
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       assertThat(count(s)).isEqualTo(230);
     }
   }
 
   @Test
   void aLostStoreWithEveryCheckpointDamagedRefusesToStart() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       putMany(s, 0, 230);
     }
     for (Path cp : checkpoints()) {
@@ -165,7 +169,7 @@ class SnapshotRecoveryTest {
 
   @Test
   void noValidSnapshotAndAWalThatStartsLaterRefusesToStart() throws Exception {
-    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40")) {
+    try (InProcessServer s = new InProcessServer(dir, "--snapshot-count", "40", "--snapshot-catchup-entries", "5")) {
       putMany(s, 0, 100);
     }
     for (Path p : snapFiles()) {

@@ -62,16 +62,27 @@ final class RecordCodec {
     // ---- decoding; a malformed payload throws IllegalArgumentException, turned into a corruption error by the caller
 
     static WalEntry decodeEntry(byte[] body) {
-        requireLength(body, 1 + ENTRY_FIXED, false);
-        ByteBuffer b = ByteBuffer.wrap(body, 1, body.length - 1);
+        return decodeEntry(body, 0, body.length);
+    }
+
+    /** An entry record's body at {@code buf[off, off + len)}. */
+    static WalEntry decodeEntry(byte[] buf, int off, int len) {
+        if (len < 1 + ENTRY_FIXED) {
+            throw new IllegalArgumentException("record of type " + buf[off] + " has body length " + len
+                    + ", expected at least " + (1 + ENTRY_FIXED));
+        }
+        if (buf[off] != ENTRY) {
+            throw new IllegalArgumentException("record of type " + buf[off] + " where an entry was expected");
+        }
+        ByteBuffer b = ByteBuffer.wrap(buf, off + 1, len - 1);
         long index = b.getLong();
         long term = b.getLong();
         int type = b.getInt();
         if (index < 1) {
             throw new IllegalArgumentException("entry index " + index + " < 1");
         }
-        int from = 1 + ENTRY_FIXED;
-        return new WalEntry(index, term, type, ByteString.copyFrom(body, from, body.length - from));
+        int from = off + 1 + ENTRY_FIXED;
+        return new WalEntry(index, term, type, ByteString.copyFrom(buf, from, off + len - from));
     }
 
     static WalHardState decodeHardState(byte[] body) {
@@ -128,11 +139,17 @@ final class RecordCodec {
         private int size;
         private int crc;
         private int lastRecordStart = -1;
+        /** Per entry record of the batch: its start in the buffer, its length, and the CRC it was chained to. */
+        private int[] entryStarts = new int[16];
+        private int[] entryLengths = new int[16];
+        private int[] entrySeeds = new int[16];
+        private int entries;
 
         void reset(int seedCrc) {
             size = 0;
             crc = seedCrc;
             lastRecordStart = -1;
+            entries = 0;
             if (buf.length > (1 << 22)) {
                 buf = new byte[8192]; // do not pin a huge buffer after one large batch
             }
@@ -157,6 +174,7 @@ final class RecordCodec {
         }
 
         void entry(WalEntry e) {
+            int seed = crc;
             int start = begin(ENTRY, ENTRY_FIXED + e.data().size());
             putLong(e.index());
             putLong(e.term());
@@ -164,6 +182,30 @@ final class RecordCodec {
             e.data().copyTo(buf, size);
             size += e.data().size();
             end(start);
+            if (entries == entryStarts.length) {
+                entryStarts = Arrays.copyOf(entryStarts, entries * 2);
+                entryLengths = Arrays.copyOf(entryLengths, entries * 2);
+                entrySeeds = Arrays.copyOf(entrySeeds, entries * 2);
+            }
+            entryStarts[entries] = start;
+            entryLengths[entries] = size - start;
+            entrySeeds[entries] = seed;
+            entries++;
+        }
+
+        /** Start in the buffer of the {@code k}-th entry record of this batch. */
+        int entryStart(int k) {
+            return entryStarts[k];
+        }
+
+        /** Length, header included, of the {@code k}-th entry record of this batch. */
+        int entryLength(int k) {
+            return entryLengths[k];
+        }
+
+        /** The chained CRC the {@code k}-th entry record of this batch follows. */
+        int entrySeed(int k) {
+            return entrySeeds[k];
         }
 
         void hardState(WalHardState hs) {

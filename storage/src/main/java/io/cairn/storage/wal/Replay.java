@@ -16,6 +16,8 @@ final class Replay implements SegmentReader.Visitor {
     final ArrayList<WalSnapshot> snapshots = new ArrayList<>();
     /** Live log: contiguous, ascending; superseded suffixes already removed. */
     final ArrayList<WalEntry> entries = new ArrayList<>();
+    /** Where each of {@link #entries} lies, kept by the same rules. */
+    final EntryPositions positions = new EntryPositions();
     /** Same definition as {@link Wal#lastIndex()}; segment headers are checked against it. */
     long lastIndex;
 
@@ -29,14 +31,18 @@ final class Replay implements SegmentReader.Visitor {
     }
 
     @Override
-    public void record(long offset, byte[] body) throws WalCorruptionException {
+    public void record(long offset, int seedCrc, byte[] body) throws WalCorruptionException {
         try {
             if (offset == 0) {
                 header(RecordCodec.decodeSegmentHeader(body));
                 return;
             }
             switch (body[0]) {
-                case RecordCodec.ENTRY -> applyEntry(RecordCodec.decodeEntry(body));
+                case RecordCodec.ENTRY -> {
+                    WalEntry e = RecordCodec.decodeEntry(body);
+                    applyEntry(e);
+                    positions.add(e.index(), segment.seq(), offset, RecordCodec.HEADER_BYTES + body.length, seedCrc);
+                }
                 case RecordCodec.HARD_STATE -> hardState = RecordCodec.decodeHardState(body);
                 case RecordCodec.SNAPSHOT -> applySnapshot(RecordCodec.decodeSnapshot(body));
                 case RecordCodec.METADATA -> metadata = RecordCodec.decodeMetadata(body);

@@ -14,9 +14,12 @@ import java.util.zip.CRC32C;
  */
 final class SegmentReader implements AutoCloseable {
 
-    /** Receives each verified record; may reject it (semantic checks) with a corruption error. */
+    /**
+     * Receives each verified record with the chained CRC it follows ({@code seedCrc}); may reject it (semantic
+     * checks) with a corruption error.
+     */
     interface Visitor {
-        void record(long offset, byte[] body) throws WalCorruptionException;
+        void record(long offset, int seedCrc, byte[] body) throws WalCorruptionException;
     }
 
     /**
@@ -94,7 +97,7 @@ final class SegmentReader implements AutoCloseable {
             if (c != RecordCodec.getInt(h, 8)) {
                 return tail(pos, last, Failure.CRC_BAD, h, body);
             }
-            visitor.record(pos, body);
+            visitor.record(pos, seed, body);
             crc = c;
             lastRecord = pos;
             pos += RecordCodec.HEADER_BYTES + len;

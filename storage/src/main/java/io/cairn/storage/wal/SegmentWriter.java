@@ -66,16 +66,17 @@ final class SegmentWriter implements AutoCloseable {
         return lastRecordOffset;
     }
 
-    /** Writes one encoded batch (a single write call for the whole Raft Ready). */
-    synchronized void append(RecordCodec.Encoder batch) throws IOException {
+    /** Writes one encoded batch (a single write call for the whole Raft Ready) and returns where it starts. */
+    synchronized long append(RecordCodec.Encoder batch) throws IOException {
         checkPowered();
-        if (batch.size() == 0) {
-            return;
-        }
         long start = offset;
+        if (batch.size() == 0) {
+            return start;
+        }
         offset = SegmentFile.writeFully(ch, batch.buffer(), offset);
         lastCrc = batch.crc();
         lastRecordOffset = start + batch.lastRecordStart();
+        return start;
     }
 
     /**

@@ -44,6 +44,9 @@ public final class Wal implements Closeable {
     private WalHardState hardState;
     private WalSnapshot snapshot;
     private long lastIndex;
+    /** Where each live entry lies, for {@link #readEntries}. */
+    private final EntryPositions positions;
+    private final EntryReader reader = new EntryReader();
     private Throwable failure;
     private boolean closed;
 
@@ -59,6 +62,7 @@ public final class Wal implements Closeable {
         this.hardState = replay.hardState;
         this.snapshot = replay.snapshot;
         this.lastIndex = replay.lastIndex;
+        this.positions = replay.positions;
         io.cairn.storage.failpoint.Failpoints.onPowerLoss(this::dropUnsynced);
     }
 
@@ -231,7 +235,11 @@ public final class Wal implements Closeable {
             encoder.hardState(hardState);
         }
         try {
-            writer.append(encoder);
+            long start = writer.append(encoder);
+            for (int k = 0; k < ents.size(); k++) {
+                positions.add(ents.get(k).index(), writer.name().seq(), start + encoder.entryStart(k),
+                        encoder.entryLength(k), encoder.entrySeed(k));
+            }
             if (withSnapshot) {
                 this.snapshot = snapshot;
             }
@@ -312,10 +320,49 @@ public final class Wal implements Closeable {
         // Oldest first, each deletion made durable before the next: otherwise a crash could persist a later
         // deletion but not an earlier one, leaving a sequence gap that replay must report as corruption.
         for (int i = 0; i < keep; i++) {
+            reader.closeSegment(segments.get(0).seq());
             Files.deleteIfExists(segments.get(0).path());
             segments.remove(0);
             SegmentFile.fsyncDir(dir);
         }
+    }
+
+    /**
+     * Reads back the live entries in {@code [lo, hi)}, at least one, stopping before the records' total length would
+     * pass {@code maxBytes}. Each record is checked against the chained CRC it was written after, so damage on disk
+     * since it was written fails the read with {@link WalCorruptionException} instead of returning a wrong entry.
+     *
+     * @throws IllegalArgumentException if an entry in the range is not in the log (superseded, released or forgotten)
+     */
+    public List<WalEntry> readEntries(long lo, long hi, long maxBytes) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("WAL is closed");
+        }
+        List<WalEntry> out = new ArrayList<>((int) Math.min(hi - lo, 256));
+        long bytes = 0;
+        for (long i = lo; i < hi; i++) {
+            EntryPositions.Position p = positions.get(i);
+            if (!out.isEmpty() && bytes + p.length() > maxBytes) {
+                break;
+            }
+            out.add(readEntry(i, p));
+            bytes += p.length();
+        }
+        return out;
+    }
+
+    private WalEntry readEntry(long index, EntryPositions.Position p) throws IOException {
+        for (SegmentFile.Name n : segments) {
+            if (n.seq() == p.segmentSeq()) {
+                return reader.read(n, index, p);
+            }
+        }
+        throw new IllegalArgumentException("the segment holding entry " + index + " was released");
+    }
+
+    /** Forgets where the entries below {@code index} lie: the caller will not read them again. */
+    public void forgetEntriesBelow(long index) {
+        positions.forgetBelow(index);
     }
 
     /**
@@ -333,7 +380,7 @@ public final class Wal implements Closeable {
             return;
         }
         closed = true;
-        try (FileChannel lock = lockChannel; SegmentWriter w = writer) {
+        try (FileChannel lock = lockChannel; EntryReader r = reader; SegmentWriter w = writer) {
             if (failure == null) {
                 w.sync();
             }
