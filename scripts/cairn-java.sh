@@ -22,8 +22,9 @@
 #                         at Java's 12 (8%), two cores shared by three members and the load made every
 #                         pause look long, and the heap grew to 150-270 MiB for 25-45 MiB of live objects.
 #   -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30
-#                         what fills the old generation is short-lived: raft entries until the next
-#                         snapshot, proposals' deadlines. G1's adaptive start of marking let it pile up
+#                         what fills the old generation is short-lived: proposals' deadlines (and,
+#                         before Raft's log kept only its newest 4 MiB, raft entries until the next
+#                         snapshot). G1's adaptive start of marking let it pile up
 #                         (heap after a young collection 18 -> 93 MiB in 70 s) and grew the heap for it;
 #                         marking once the old generation holds 30% keeps it at 80-90 MiB. Together,
 #                         a 1,000,000-key load on 3 members peaked at 307-357 MiB per member in two

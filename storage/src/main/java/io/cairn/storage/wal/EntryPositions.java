@@ -79,28 +79,20 @@ final class EntryPositions {
     }
 
     private void grow() {
-        int n = seqs.length * 2;
-        seqs = unwrap(seqs, n);
-        offsets = unwrap(offsets, n);
-        lengths = unwrap(lengths, n);
-        seeds = unwrap(seeds, n);
+        int capacity = seqs.length;
+        seqs = unwrap(seqs, new long[capacity * 2], capacity);
+        offsets = unwrap(offsets, new long[capacity * 2], capacity);
+        lengths = unwrap(lengths, new int[capacity * 2], capacity);
+        seeds = unwrap(seeds, new int[capacity * 2], capacity);
         start = 0;
     }
 
-    private long[] unwrap(long[] a, int n) {
-        long[] b = new long[n];
-        int head = Math.min(count, a.length - start);
-        System.arraycopy(a, start, b, 0, head);
-        System.arraycopy(a, 0, b, head, count - head);
-        return b;
-    }
-
-    private int[] unwrap(int[] a, int n) {
-        int[] b = new int[n];
-        int head = Math.min(count, a.length - start);
-        System.arraycopy(a, start, b, 0, head);
-        System.arraycopy(a, 0, b, head, count - head);
-        return b;
+    /** Copies the ring {@code from} (of {@code capacity} slots) into {@code to} from slot 0, oldest first. */
+    private <A> A unwrap(A from, A to, int capacity) {
+        int head = Math.min(count, capacity - start);
+        System.arraycopy(from, start, to, 0, head);
+        System.arraycopy(from, 0, to, head, count - head);
+        return to;
     }
 
     @Override
