@@ -10,25 +10,22 @@
 #
 # Why these settings (docs/operations.md, "Memory"; measured in docs/benchmarks.md):
 #   -Xms32m               Java's default initial heap is 1/64 of the machine's memory (384 MiB on
-#                         24 GiB), and G1 lets young objects fill whatever heap it has before it
-#                         collects. A member's live heap under load is 25-45 MiB; started small, the
-#                         heap grows only as far as the load makes G1 grow it (160-200 MiB under a
-#                         3-member load at 200 clients, against 468 MiB from the default start).
+#                         24 GiB), and the collector lets young objects fill whatever heap it has
+#                         before it collects. A member's live heap under load is 10-45 MiB; started
+#                         small, the heap grows only as far as the load makes it.
 #   -Xmx1g                a bound set on purpose rather than a quarter of whatever machine it runs
 #                         on. Requests, responses and gRPC's buffers are the heap's only tenants (the
 #                         data lives in RocksDB), and a Range response is capped at an eighth of it
 #                         (--max-response-bytes, 128 MiB); set a larger -Xmx for larger responses.
-#   -XX:GCTimeRatio=1     G1 grows the heap while collections take more than 1/(1+ratio) of the time;
-#                         at Java's 12 (8%), two cores shared by three members and the load made every
-#                         pause look long, and the heap grew to 150-270 MiB for 25-45 MiB of live objects.
-#   -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30
-#                         what fills the old generation is short-lived: proposals' deadlines (and,
-#                         before Raft's log kept only its newest 4 MiB, raft entries until the next
-#                         snapshot). G1's adaptive start of marking let it pile up
-#                         (heap after a young collection 18 -> 93 MiB in 70 s) and grew the heap for it;
-#                         marking once the old generation holds 30% keeps it at 80-90 MiB. Together,
-#                         a 1,000,000-key load on 3 members peaked at 307-357 MiB per member in two
-#                         runs instead of 405-522, at the same load rate (docs/benchmarks.md).
+#   -XX:+UseSerialGC      the heap is small (40-80 MiB committed under load) and most of what it holds
+#                         dies young. G1, Java's choice on 2 cores, spent about 40 MiB of native memory
+#                         per member on its own bookkeeping (remembered sets, card table, marking
+#                         bitmaps) and 80 MiB of heap; the serial collector needs well under 1 MiB and
+#                         kept the heap at 40-45 MiB at the same or a higher request rate; its pauses
+#                         stop the member (young 1-5 ms, old generation 30-133 ms about every 20 s
+#                         under the Kubernetes-shaped load; docs/benchmarks.md, 2026-12-07). For a
+#                         much larger heap, G1 as before: CAIRN_JAVA_OPTS="-XX:+UseG1GC -XX:GCTimeRatio=1
+#                         -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30".
 #   MALLOC_ARENA_MAX=2    glibc gives each thread that allocates (RocksDB's flush, compaction and
 #                         reader threads) an arena of its own, up to 8 per core, each holding on to
 #                         freed memory; two arenas hold RocksDB's native memory to what it uses.
@@ -39,4 +36,4 @@ shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # shellcheck disable=SC2046,SC2086  # cds.sh prints one flag or nothing; CAIRN_JAVA_OPTS is a list of flags
-exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g -XX:GCTimeRatio=1 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30 $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"
+exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g -XX:+UseSerialGC $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"

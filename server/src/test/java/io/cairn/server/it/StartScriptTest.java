@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +43,21 @@ class StartScriptTest {
     Path proc = Path.of("/proc", Long.toString(member.pid()));
     List<String> args = Arrays.asList(Files.readString(proc.resolve("cmdline")).split("\0"));
     assertThat(args.get(0)).endsWith("java");
-    assertThat(args).containsSubsequence("-Xms32m", "-Xmx1g", "-XX:GCTimeRatio=1", "-XX:-G1UseAdaptiveIHOP",
-        "-XX:InitiatingHeapOccupancyPercent=30", "-Xmx384m", "-jar");
+    assertThat(args).containsSubsequence("-Xms32m", "-Xmx1g", "-XX:+UseSerialGC", "-Xmx384m", "-jar");
     // the script keeps a value already set in the environment it was started from
     String arenas = System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2");
     assertThat(Files.readString(proc.resolve("environ")).split("\0")).contains("MALLOC_ARENA_MAX=" + arenas);
 
-    // the last -Xmx is the one in force, under G1: its old generation may take the whole heap
+    // the serial collector is the one in force, and the last -Xmx: its young and old generations share 384 MiB
     String metrics = Http1.get(member.clientPort, "/metrics").text();
-    Matcher old = Pattern.compile("jvm_memory_max_bytes\\{area=\"heap\",id=\"G1 Old Gen\"} (\\S+)").matcher(metrics);
-    assertThat(old.find()).as("G1's old generation in /metrics").isTrue();
-    assertThat((long) Double.parseDouble(old.group(1))).isEqualTo(384L << 20);
+    long heapMax = 0;
+    Matcher pool = Pattern.compile("jvm_memory_max_bytes\\{area=\"heap\",id=\"([^\"]+)\"} (\\S+)").matcher(metrics);
+    List<String> pools = new ArrayList<>();
+    while (pool.find()) {
+      pools.add(pool.group(1));
+      heapMax += Math.max(0, (long) Double.parseDouble(pool.group(2)));
+    }
+    assertThat(pools).as("the serial collector's heap pools in /metrics").contains("Tenured Gen", "Eden Space");
+    assertThat(heapMax).as("-Xmx384m, not the default 1g").isBetween(320L << 20, 384L << 20);
   }
 }
