@@ -23,7 +23,8 @@
 #                         bitmaps) and 80 MiB of heap; the serial collector needs well under 1 MiB and
 #                         kept the heap at 40-45 MiB at the same or a higher request rate; its pauses
 #                         stop the member (young 1-5 ms, old generation 30-133 ms about every 20 s
-#                         under the Kubernetes-shaped load; docs/benchmarks.md, 2026-12-07). For a
+#                         under the Kubernetes-shaped load, 40-232 ms every ~8 s under a 200-client
+#                         write load; docs/benchmarks.md, 2026-12-07). For a
 #                         much larger heap, G1 as before: CAIRN_JAVA_OPTS="-XX:+UseG1GC -XX:GCTimeRatio=1
 #                         -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=30".
 #   MALLOC_ARENA_MAX=2    glibc gives each thread that allocates (RocksDB's flush, compaction and
