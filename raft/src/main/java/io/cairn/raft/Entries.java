@@ -3,8 +3,8 @@ package io.cairn.raft;
 import io.cairn.proto.raftpb.Entry;
 import java.util.List;
 
-/** Small helpers over entry lists. */
-final class Entries {
+/** Small helpers over entry lists; {@link #limitSize} is the size rule every {@link RaftStorage} applies. */
+public final class Entries {
   private Entries() {}
 
   /** Payload size used for all byte limits. */
@@ -21,7 +21,7 @@ final class Entries {
   }
 
   /** Longest prefix whose size is within maxBytes, but always at least one entry. */
-  static List<Entry> limitSize(List<Entry> es, long maxBytes) {
+  public static List<Entry> limitSize(List<Entry> es, long maxBytes) {
     if (es.isEmpty()) {
       return es;
     }

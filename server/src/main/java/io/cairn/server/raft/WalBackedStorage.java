@@ -6,6 +6,7 @@ import io.cairn.proto.raftpb.Entry;
 import io.cairn.proto.raftpb.HardState;
 import io.cairn.proto.raftpb.Snapshot;
 import io.cairn.proto.raftpb.SnapshotMetadata;
+import io.cairn.raft.Entries;
 import io.cairn.raft.RaftException;
 import io.cairn.raft.RaftStorage;
 import java.io.IOException;
@@ -73,7 +74,8 @@ final class WalBackedStorage implements RaftStorage {
       throw new RaftException(RaftException.Code.UNAVAILABLE, "entries hi=" + hi + " > last+1=" + (lastIndex() + 1));
     }
     if (lo >= cachedFirst) {
-      return limitSize(new ArrayList<>(cached.subList((int) (lo - cachedFirst), (int) (hi - cachedFirst))), maxBytes);
+      return Entries.limitSize(new ArrayList<>(cached.subList((int) (lo - cachedFirst), (int) (hi - cachedFirst))),
+          maxBytes);
     }
     long walHi = Math.min(hi, cachedFirst);
     List<Entry> out;
@@ -85,7 +87,7 @@ final class WalBackedStorage implements RaftStorage {
     if (out.size() == walHi - lo && hi > cachedFirst) {
       out.addAll(cached.subList(0, (int) (hi - cachedFirst)));
     }
-    return limitSize(out, maxBytes);
+    return Entries.limitSize(out, maxBytes);
   }
 
   @Override
@@ -237,21 +239,5 @@ final class WalBackedStorage implements RaftStorage {
 
   private static long weight(Entry e) {
     return e.getData().size() + 32L;
-  }
-
-  /** raft's rule (its Entries.limitSize): the longest prefix within maxBytes of data, but at least one entry. */
-  private static List<Entry> limitSize(List<Entry> es, long maxBytes) {
-    if (es.isEmpty()) {
-      return es;
-    }
-    long total = es.get(0).getData().size();
-    int n = 1;
-    for (; n < es.size(); n++) {
-      total += es.get(n).getData().size();
-      if (total > maxBytes) {
-        break;
-      }
-    }
-    return n == es.size() ? es : es.subList(0, n);
   }
 }
