@@ -116,7 +116,7 @@ public final class CairnServer implements AutoCloseable {
 
     // The raft WAL makes writes durable before they are applied, so the store need not fsync its
     // own log; the WAL is only released behind a store flush (see docs/architecture.md).
-    MvccStore store = MvccStore.open(memberDir.resolve("store"), storeOptions(cfg));
+    MvccStore store = MvccStore.open(memberDir.resolve("store"), storeOptions(cfg, System.getProperties()));
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cairn-ticker");
       t.setDaemon(true);
@@ -340,10 +340,21 @@ public final class CairnServer implements AutoCloseable {
     corruption.initial();
   }
 
-  /** The store as the flags configure it; its own log is not synced (see the caller). */
-  private static StoreOptions storeOptions(ServerConfig cfg) {
+  /**
+   * The store as the flags configure it; its own log is not synced (see the caller). RocksDB's memory can be resized
+   * with the JVM properties {@code cairn.store.block-cache-bytes} and {@code cairn.store.memtable-bytes} (all
+   * memtables together, half of it per column family), e.g. in CAIRN_JAVA_OPTS (docs/operations.md, "Memory").
+   */
+  static StoreOptions storeOptions(ServerConfig cfg, java.util.Properties props) {
     StoreOptions.Builder b = StoreOptions.builder().syncWrites(false);
     if (cfg.maxResponseBytes > 0) b.maxResponseBytes(cfg.maxResponseBytes);
+    String cache = props.getProperty("cairn.store.block-cache-bytes");
+    if (cache != null) b.blockCacheBytes(Long.parseLong(cache.trim()));
+    String memtables = props.getProperty("cairn.store.memtable-bytes");
+    if (memtables != null) {
+      long bytes = Long.parseLong(memtables.trim());
+      b.memtableBudgetBytes(bytes).writeBufferBytes(Math.max(64 << 10, bytes / 2));
+    }
     return b.build();
   }
 

@@ -108,6 +108,16 @@ public final class ServerMetrics implements MemberEvents {
         .description("The current revision of store.").register(registry);
     Gauge.builder("etcd_debugging_mvcc_compact_revision", store::compactRevision)
         .description("The revision of the last compaction in store.").register(registry);
+    // Cairn's own: RocksDB's native memory, which the JVM's metrics do not see
+    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().cacheBytes()).tag("kind", "block_cache")
+        .description("RocksDB's native memory by kind; block_cache includes the memtables charged to it.")
+        .register(registry);
+    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().memtableBytes()).tag("kind", "memtables")
+        .register(registry);
+    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().pinnedBytes()).tag("kind", "pinned")
+        .register(registry);
+    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().tableReaderBytes()).tag("kind", "table_readers")
+        .register(registry);
     keyCount = new KeyCount(store); // written by scrape(), see there
   }
 

@@ -104,6 +104,12 @@ class GatewayMetricsTest {
         .isGreaterThanOrEqualTo(x.value("etcd_server_proposals_applied_total"));
     assertThat(x.value("etcd_mvcc_db_total_size_in_bytes")).isPositive();
     assertThat(x.value("process_resident_memory_bytes")).isGreaterThan(1 << 20);
+    // Cairn's own: RocksDB's native memory by kind, the memtables counted inside the block cache's usage
+    double cache = x.value("cairn_rocksdb_memory_bytes{kind=\"block_cache\"}");
+    assertThat(cache).isPositive();
+    assertThat(x.value("cairn_rocksdb_memory_bytes{kind=\"memtables\"}")).isPositive().isLessThanOrEqualTo(cache);
+    assertThat(x.value("cairn_rocksdb_memory_bytes{kind=\"pinned\"}")).isLessThanOrEqualTo(cache);
+    assertThat(x.valueOr("cairn_rocksdb_memory_bytes{kind=\"table_readers\"}", -1)).isNotNegative();
   }
 
   @Test

@@ -55,6 +55,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
   private final Path dir;
   private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
   private final RocksDB db;
+  private final LRUCache cache;
   final ColumnFamilyHandle kv;
   final ColumnFamilyHandle rev;
   final ColumnFamilyHandle meta;
@@ -100,7 +101,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
     // one budget for the store's memory: data, index and filter blocks, plus every column family's memtables, which
     // are charged to the same cache (WriteBufferManager) and flushed, largest first, past their share
     long cacheBytes = o.blockCacheBytes() + o.memtableBudgetBytes();
-    LRUCache cache = own(new LRUCache(cacheBytes, shardBits(cacheBytes)));
+    this.cache = own(new LRUCache(cacheBytes, shardBits(cacheBytes)));
     WriteBufferManager memtables = own(new WriteBufferManager(o.memtableBudgetBytes(), cache));
     BlockBasedTableConfig table = cachedMetadata(new BlockBasedTableConfig(), cache);
     ColumnFamilyOptions dataOpts = own(new ColumnFamilyOptions()
@@ -174,7 +175,7 @@ final class KvDatabase implements AutoCloseable, RowSource {
   /**
    * The cache's shards hold at least 4 MiB each (at most 64 shards). A block larger than its shard is dropped as soon
    * as it is used, and an unpartitioned index block grows with its SST file (a 10,000,000-key file of 4 KiB blocks:
-   * about 2 MB); RocksDB's own choice, shards of 512 KiB and up, would drop those from a cache of 96 MiB.
+   * about 2 MB); RocksDB's own choice, shards of 512 KiB and up, would drop those from a cache of 48 MiB.
    */
   static int shardBits(long cacheBytes) {
     int bits = 0;
@@ -399,10 +400,23 @@ final class KvDatabase implements AutoCloseable, RowSource {
     return Math.max(live, 1);
   }
 
-  long memtableBytes() {
+  /**
+   * What RocksDB's native memory holds now. The cache figure includes the memtables, which are charged to it; table
+   * readers (open files' metadata outside the cache) are counted apart.
+   */
+  StoreMemory memory() {
+    return new StoreMemory(cache.getUsage(), cache.getPinnedUsage(), memtableBytes(),
+        sum("rocksdb.estimate-table-readers-mem"));
+  }
+
+  private long sum(String property) {
     long total = 0;
-    for (ColumnFamilyHandle cf : all) total += property(cf, "rocksdb.cur-size-all-mem-tables");
+    for (ColumnFamilyHandle cf : all) total += property(cf, property);
     return total;
+  }
+
+  long memtableBytes() {
+    return sum("rocksdb.cur-size-all-mem-tables");
   }
 
   private long property(ColumnFamilyHandle cf, String name) {

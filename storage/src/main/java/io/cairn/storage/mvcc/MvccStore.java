@@ -232,6 +232,11 @@ public final class MvccStore implements AutoCloseable {
     return guarded(() -> Math.max(db.storeBytes(), 1)); // db read under the guard: restoreFrom replaces it
   }
 
+  /** What RocksDB's native memory holds now: the part of a member's memory outside the JVM's accounting. */
+  public StoreMemory memory() {
+    return guarded(db::memory);
+  }
+
   /** RocksDB's estimate of live data plus memtables (space not yet reclaimed after compaction excluded). */
   public long dbSizeInUseBytes() {
     return guarded(() -> Math.min(db.liveBytes(), Math.max(db.storeBytes(), 1)));

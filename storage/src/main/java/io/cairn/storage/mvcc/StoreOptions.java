@@ -79,10 +79,11 @@ public final class StoreOptions {
 
   public static final class Builder {
     private boolean syncWrites = true;
-    // 32 MiB of blocks plus two 32 MiB memtables' worth: 96 MiB for the whole store. At 64 + 2 x 64 a member's
-    // memory rose by about 100 MiB through a 1,000,000-key load for no faster load or range (docs/benchmarks.md)
-    private long blockCacheBytes = 32L << 20;
-    private long writeBufferBytes = 32L << 20;
+    // 16 MiB of blocks plus two 16 MiB memtables' worth: 48 MiB for the whole store. RocksDB fills whatever cache it
+    // is given; at 32 + 2 x 32 a member held 45 MiB more under the Kubernetes-shaped load for the same throughput,
+    // and 64 + 2 x 64 bought no faster 1,000,000-key load or range than either (docs/benchmarks.md)
+    private long blockCacheBytes = 16L << 20;
+    private long writeBufferBytes = 16L << 20;
     private long memtableBudgetBytes;
     private int compactionBatchOps = 10_000;
     private long maxResponseBytes = defaultMaxResponseBytes();

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 class CacheShardsTest {
   @Test
   void shardsHoldAtLeastFourMebibytesAndNumberAtMostSixtyFour() {
-    assertThat(KvDatabase.shardBits(96L << 20)).isEqualTo(4); // the default store: 16 shards of 6 MiB
+    assertThat(KvDatabase.shardBits(48L << 20)).isEqualTo(3); // the default store: 8 shards of 6 MiB
+    assertThat(KvDatabase.shardBits(96L << 20)).isEqualTo(4); // 16 shards of 6 MiB
     assertThat(KvDatabase.shardBits(8L << 20)).isEqualTo(1);
     assertThat(KvDatabase.shardBits((8L << 20) - 1)).isZero();
     assertThat(KvDatabase.shardBits(320L << 10)).isZero(); // a test's tiny cache: one shard, as RocksDB would pick

@@ -30,4 +30,28 @@ class MemtableBudgetTest {
     }
     assertThat(most).as("largest memtable total seen").isLessThan(4 * budget);
   }
+
+  /** The store's memory report (cairn_rocksdb_memory_bytes): memtables are charged to the cache, which stays bounded. */
+  @Test
+  void memoryReportCountsTheMemtablesInsideTheBoundedCache() {
+    long cacheBytes = 8L << 20;
+    long budget = 4L << 20;
+    StoreOptions o = StoreOptions.builder().syncWrites(false).blockCacheBytes(cacheBytes).writeBufferBytes(2L << 20)
+        .memtableBudgetBytes(budget).build();
+    ByteString value = ByteString.copyFrom(new byte[1 << 10]);
+    try (MvccStore s = MvccStore.open(dir, o)) {
+      StoreMemory empty = s.memory();
+      for (int i = 0; i < 1_000; i++) {
+        s.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k" + i)).setValue(value).build(), 0);
+      }
+      StoreMemory written = s.memory();
+      assertThat(written.memtableBytes()).as("memtables after 1 MiB of values").isGreaterThan(1L << 20)
+          .isGreaterThan(empty.memtableBytes());
+      assertThat(written.cacheBytes()).as("cache usage includes the memtables charged to it")
+          .isGreaterThanOrEqualTo(written.memtableBytes() / 2)
+          .isLessThanOrEqualTo(cacheBytes + budget + (1L << 20));
+      assertThat(written.pinnedBytes()).isLessThanOrEqualTo(written.cacheBytes());
+      assertThat(written.tableReaderBytes()).isNotNegative();
+    }
+  }
 }
