@@ -30,17 +30,11 @@
 #   MALLOC_ARENA_MAX=2    glibc gives each thread that allocates (RocksDB's flush, compaction and
 #                         reader threads) an arena of its own, up to 8 per core, each holding on to
 #                         freed memory; two arenas hold RocksDB's native memory to what it uses.
-#   MALLOC_MMAP_THRESHOLD_=131072  allocations of 128 KiB and more (RocksDB's memtable blocks, read-ahead
-#                         and compaction buffers) get pages of their own, returned when freed. glibc
-#                         otherwise raises the threshold to the largest block freed so far, after which
-#                         such blocks stay in its arenas: 16 MiB more per member under the
-#                         Kubernetes-shaped load (docs/benchmarks.md, 2026-12-08).
 #   class-data archive    scripts/cds.sh: the jar's classes mapped in ready-made halve a start's CPU.
 set -euo pipefail
 jar="${1:?usage: cairn-java.sh JAR [flags...]}"
 shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 # shellcheck disable=SC2046,SC2086  # cds.sh prints one flag or nothing; CAIRN_JAVA_OPTS is a list of flags
 exec "${CAIRN_JAVA:-java}" -Xms32m -Xmx1g -XX:+UseSerialGC $("$root/scripts/cds.sh" "$jar") ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"

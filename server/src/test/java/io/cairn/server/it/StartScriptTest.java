@@ -46,9 +46,7 @@ class StartScriptTest {
     assertThat(args).containsSubsequence("-Xms32m", "-Xmx1g", "-XX:+UseSerialGC", "-Xmx384m", "-jar");
     // the script keeps a value already set in the environment it was started from
     String arenas = System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2");
-    String threshold = System.getenv().getOrDefault("MALLOC_MMAP_THRESHOLD_", "131072");
-    assertThat(Files.readString(proc.resolve("environ")).split("\0")).contains("MALLOC_ARENA_MAX=" + arenas,
-        "MALLOC_MMAP_THRESHOLD_=" + threshold);
+    assertThat(Files.readString(proc.resolve("environ")).split("\0")).contains("MALLOC_ARENA_MAX=" + arenas);
 
     // the serial collector is the one in force, and the last -Xmx: its young and old generations share 384 MiB
     String metrics = Http1.get(member.clientPort, "/metrics").text();
