@@ -349,13 +349,22 @@ public final class CairnServer implements AutoCloseable {
     StoreOptions.Builder b = StoreOptions.builder().syncWrites(false);
     if (cfg.maxResponseBytes > 0) b.maxResponseBytes(cfg.maxResponseBytes);
     String cache = props.getProperty("cairn.store.block-cache-bytes");
-    if (cache != null) b.blockCacheBytes(Long.parseLong(cache.trim()));
+    if (cache != null) b.blockCacheBytes(bytes("cairn.store.block-cache-bytes", cache));
     String memtables = props.getProperty("cairn.store.memtable-bytes");
     if (memtables != null) {
-      long bytes = Long.parseLong(memtables.trim());
-      b.memtableBudgetBytes(bytes).writeBufferBytes(Math.max(64 << 10, bytes / 2));
+      long total = bytes("cairn.store.memtable-bytes", memtables);
+      b.memtableBudgetBytes(total).writeBufferBytes(Math.max(64 << 10, total / 2));
     }
     return b.build();
+  }
+
+  /** A byte count from a JVM property; the error a member exits with names the property. */
+  private static long bytes(String property, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new NumberFormatException(property + ": not a number of bytes: \"" + value + "\"");
+    }
   }
 
   /** The other --initial-cluster members' peer URLs: whom to reach before the membership is known. */

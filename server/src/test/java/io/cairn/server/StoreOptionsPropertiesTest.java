@@ -42,6 +42,7 @@ class StoreOptionsPropertiesTest {
     p.setProperty("cairn.store.block-cache-bytes", "0");
     assertThatThrownBy(() -> CairnServer.storeOptions(defaults(), p)).isInstanceOf(IllegalArgumentException.class);
     p.setProperty("cairn.store.block-cache-bytes", "64MiB");
-    assertThatThrownBy(() -> CairnServer.storeOptions(defaults(), p)).isInstanceOf(NumberFormatException.class);
+    assertThatThrownBy(() -> CairnServer.storeOptions(defaults(), p)).isInstanceOf(NumberFormatException.class)
+        .hasMessageContaining("cairn.store.block-cache-bytes").hasMessageContaining("64MiB");
   }
 }

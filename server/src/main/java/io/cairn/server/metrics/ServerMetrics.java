@@ -1,7 +1,9 @@
 package io.cairn.server.metrics;
 
 import io.cairn.server.api.MemberState;
+import io.cairn.storage.mvcc.MvccException;
 import io.cairn.storage.mvcc.MvccStore;
+import io.cairn.storage.mvcc.StoreMemory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +36,9 @@ public final class ServerMetrics implements MemberEvents {
   private final Timer backendSnapshot;
   private final PeerMeters peers;
   private volatile KeyCount keyCount;
+  // RocksDB's memory, read once per scrape for all four of its gauges (each reading costs a pass over the families)
+  private volatile MvccStore memoryOf;
+  private volatile StoreMemory storeMemory = new StoreMemory(0, 0, 0, 0);
 
   public ServerMetrics() {
     leaderChanges = Counter.builder("etcd_server_leader_changes_seen")
@@ -109,15 +114,16 @@ public final class ServerMetrics implements MemberEvents {
     Gauge.builder("etcd_debugging_mvcc_compact_revision", store::compactRevision)
         .description("The revision of the last compaction in store.").register(registry);
     // Cairn's own: RocksDB's native memory, which the JVM's metrics do not see
-    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().cacheBytes()).tag("kind", "block_cache")
+    Gauge.builder("cairn_rocksdb_memory_bytes", this, m -> m.storeMemory.cacheBytes()).tag("kind", "block_cache")
         .description("RocksDB's native memory by kind; block_cache includes the memtables charged to it.")
         .register(registry);
-    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().memtableBytes()).tag("kind", "memtables")
+    Gauge.builder("cairn_rocksdb_memory_bytes", this, m -> m.storeMemory.memtableBytes()).tag("kind", "memtables")
         .register(registry);
-    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().pinnedBytes()).tag("kind", "pinned")
+    Gauge.builder("cairn_rocksdb_memory_bytes", this, m -> m.storeMemory.pinnedBytes()).tag("kind", "pinned")
         .register(registry);
-    Gauge.builder("cairn_rocksdb_memory_bytes", store, s -> s.memory().tableReaderBytes()).tag("kind", "table_readers")
-        .register(registry);
+    Gauge.builder("cairn_rocksdb_memory_bytes", this, m -> m.storeMemory.tableReaderBytes())
+        .tag("kind", "table_readers").register(registry);
+    memoryOf = store;
     keyCount = new KeyCount(store); // written by scrape(), see there
   }
 
@@ -207,6 +213,14 @@ public final class ServerMetrics implements MemberEvents {
    */
   public String scrape() {
     KeyCount keys = keyCount;
+    MvccStore memory = memoryOf;
+    if (memory != null) {
+      try {
+        storeMemory = memory.memory();
+      } catch (MvccException closed) {
+        // the member is stopping: the gauges keep their last reading, as a failed gauge would not fail the scrape
+      }
+    }
     String text = registry.scrape();
     if (keys == null) {
       return text;
