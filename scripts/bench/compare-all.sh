@@ -62,17 +62,23 @@ row() { R_ID+=("$1"); R_LABEL+=("$2"); R_SECTION+=("$3"); R_NOLAT+=("$4"); R_CPU
 define_workloads() {
   local m="$1" t
   W_ID=(); W_TARGET=(); W_ARGS=(); R_ID=(); R_LABEL=(); R_SECTION=(); R_NOLAT=(); R_CPUN=()
-  local targets=(all); [ "$m" = 3 ] && targets=(all leader)
-  for t in "${targets[@]}"; do
+  # One connection goes to the first endpoint listed, so on 3 members "all" would compare whichever role each
+  # server's first member happened to have; the 1-client rows name the role instead: a follower, and the leader.
+  local targets=(all) targets1=(all); [ "$m" = 3 ] && targets=(all leader) targets1=(follower leader)
+  for t in "${targets1[@]}"; do
     workload "put1-$t" "$t" --conns=1 --clients=1 put --total "$n_1x1" --sequential-keys "${kv[@]}"
     row "put1-$t" "put 1x1" "" 0 "$n_1x1"
+  done
+  for t in "${targets[@]}"; do
     workload "put200-$t" "$t" --conns=50 --clients=200 put --total "$n_big" --sequential-keys "${kv[@]}"
     row "put200-$t" "put 50x200" "" 0 "$n_big"
   done
   workload reset all reset
-  for t in "${targets[@]}"; do
+  for t in "${targets1[@]}"; do
     workload "range1-$t" "$t" --conns=1 --clients=1 range "$range_key" --consistency=l --total "$n_range1"
     row "range1-$t" "range 1x1 linearizable" "" 0 "$n_range1"
+  done
+  for t in "${targets[@]}"; do
     workload "range200l-$t" "$t" --conns=50 --clients=200 range "$range_key" --consistency=l --total "$n_big"
     row "range200l-$t" "range 50x200 linearizable" "" 0 "$n_big"
   done
@@ -80,8 +86,10 @@ define_workloads() {
   row range200s-all "range 50x200 serializable" "" 0 "$n_big"
   workload txn200-all all --conns=50 --clients=200 txn-put --total "$n_big" "${kv[@]}"
   row txn200-all "txn-put 50x200" "" 0 "$n_big"
-  workload lease-all all --conns=1 --clients=1 lease-keepalive --total "$n_lease"
-  row lease-all "lease-keepalive 1x1" "" 0 "$n_lease"
+  for t in "${targets1[@]}"; do
+    workload "lease-$t" "$t" --conns=1 --clients=1 lease-keepalive --total "$n_lease"
+    row "lease-$t" "lease-keepalive 1x1" "" 0 "$n_lease"
+  done
   # watch.sh's workloads; 100 streams need 2 connections (gRPC: 100 streams per connection).
   workload watch-all all --conns=2 --clients=2 watch --streams="$w_streams" --watch-per-stream="$w_per" \
     --put-total="$w_puts" --put-rate=100
@@ -118,7 +126,11 @@ run_one() {
     return 0
   fi
   if ! bench_leader "$side"; then LEADER_IDX=0; LEADER_EP="${MEMBER_EPS[$side]%% *}"; fi
-  if [ "$target" = leader ]; then eps="$LEADER_EP"; else eps="$(bench_endpoints "$side")"; fi
+  case "$target" in
+    leader)   eps="$LEADER_EP" ;;
+    follower) eps="$(bench_follower "$side")" ;;
+    *)        eps="$(bench_endpoints "$side")" ;;
+  esac
   bench_log "m$m round $round: $id on $side ($eps)"
   before="$(bench_member_ticks "$side")"
   if [ "${a[0]}" = gw ]; then
@@ -267,7 +279,7 @@ print_table() {
     # per-round ratios, round by round, to show the spread behind the median
     rr="$(paste -d' ' <(tr ' ' '\n' <<<"${F[cairn.rounds]}") <(tr ' ' '\n' <<<"${F[etcd.rounds]}") \
       | awk '{ if ($1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0) printf "%s%.2f", sep, $1 / $2; else printf "%s-", sep; sep = " " }')"
-    if [ "$m" = 1 ]; then who=1; elif [ "${R_TARGET[i]}" = leader ]; then who=leader; else who="all 3"; fi
+    if [ "$m" = 1 ]; then who=1; elif [ "${R_TARGET[i]}" = all ]; then who="all 3"; else who="${R_TARGET[i]}"; fi
     echo "| ${R_LABEL[i]} | $who | ${F[cairn.rps]} | ${F[cairn.p50]} | ${F[cairn.p99]} | ${F[etcd.rps]} | ${F[etcd.p50]} | ${F[etcd.p99]} | $ratio | $rr | ${F[cairn.cpu]} | ${F[etcd.cpu]} |"
   done
   echo
@@ -295,7 +307,7 @@ for m in "${sizes[@]}"; do run_size "$m"; done
 
 cat "$BENCH_RESULTS/tables.md"
 echo "\"to\": the endpoints the load went to (\`--endpoints=a,b,c\` for all 3, or the leader found with"
-echo "\`etcdctl endpoint status\`). Figures are medians over the rounds; \"per round\" lists each round's"
+echo "\`etcdctl endpoint status\`, or the first member that is not the leader). Figures are medians over the rounds; \"per round\" lists each round's"
 echo "Cairn/etcd req/s. CPU µs/req = each server process's user+system CPU during the run (/proc/PID/stat)"
 echo "divided by the requests (events for watch rows); L = leader, F = each follower (CPU is counted in ticks of 1/$hz s)."
 echo

@@ -60,6 +60,15 @@ bench_start_members() {
 # The members' client addresses joined with commas, for --endpoints.
 bench_endpoints() { tr ' ' ',' <<<"${MEMBER_EPS[$1]}"; }
 
+# The first member's address that is not the leader's (needs LEADER_EP from bench_leader).
+bench_follower() {
+  local ep
+  for ep in ${MEMBER_EPS[$1]}; do
+    if [ "$ep" != "$LEADER_EP" ]; then echo "$ep"; return 0; fi
+  done
+  echo "$LEADER_EP" # one member: it is its own leader
+}
+
 # bench_leader KIND: sets LEADER_EP and LEADER_IDX from `etcdctl endpoint status -w json` (the
 # member whose own id equals the leader id it reports). Retries for up to 20 s (an election may
 # be under way).
