@@ -120,6 +120,26 @@ class ApplyLoopTest {
   }
 
   @Test
+  void aReadOfAnIndexAlreadyAppliedIsReleasedAtOnceAndALaterOneWaitsForItsEntry() throws Exception {
+    waits.register(48);
+    apply.submit(List.of(entry(11, InternalRequest.newBuilder().setId(48)
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("x"))).build())));
+    apply.loop().runOnce();
+    CompletableFuture<Void> applied = new CompletableFuture<>();
+    apply.whenApplied(11, applied);
+    assertThat(applied).isDone(); // no turn of the apply loop needed
+    CompletableFuture<Void> ahead = new CompletableFuture<>();
+    apply.whenApplied(12, ahead);
+    apply.loop().runOnce();
+    assertThat(ahead).isNotDone();
+    waits.register(49);
+    apply.submit(List.of(entry(12, InternalRequest.newBuilder().setId(49)
+        .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("y"))).build())));
+    apply.loop().runOnce();
+    assertThat(ahead).isDone();
+  }
+
+  @Test
   void entriesQueuedTogetherAreWrittenInOneBatchBeforeAnyIsAnswered() throws Exception {
     CompletableFuture<Message> first = waits.register(44);
     CompletableFuture<Message> second = waits.register(45);
