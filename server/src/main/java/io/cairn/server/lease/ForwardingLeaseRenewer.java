@@ -7,6 +7,8 @@ import io.cairn.server.api.EtcdErrors;
 import io.cairn.server.api.MemberState;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.util.List;
@@ -21,10 +23,13 @@ import java.util.function.LongFunction;
  * etcd's follower behaviour for leases: renewals and TTL questions are answered by the leader's lessor, so a
  * follower forwards them to the leader over the peer port (etcd: {@code /leases} on the leader's peer URL), with the
  * peer transport's TLS and cluster check and no client credentials (the follower checked the caller); the leader
- * answers locally.
+ * answers locally. Renewals, which clients send every few seconds per lease, share one stream to the leader; TTL
+ * questions are a call each.
  */
 public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable {
   private static final long TIMEOUT_MS = 5_000;
+
+  private final long timeoutMs;
 
   private final LeaseRenewer local;
   private final MemberState member;
@@ -38,24 +43,49 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
    */
   public ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> peerUrls,
       Function<URI, ManagedChannel> open) {
+    this(local, member, peerUrls, open, TIMEOUT_MS);
+  }
+
+  /** @param timeoutMs how long a forwarded renewal or question may wait for the leader's answer */
+  ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> peerUrls,
+      Function<URI, ManagedChannel> open, long timeoutMs) {
     this.local = local;
     this.member = member;
     this.peerUrls = peerUrls;
     this.open = open;
+    this.timeoutMs = timeoutMs;
   }
 
-  /** The stub for the leader's first peer URL; its answers run on the channel's event loop (see {@link #leader}). */
-  private record Route(URI url, PeerGrpc.PeerStub stub) { }
+  /**
+   * The leader's first peer URL and its stub, which answers on the channel's event loop ({@code directExecutor}):
+   * the callbacks only complete a future, whose continuations write to a client's stream or forward the next
+   * renewal, and never block, so a hop to gRPC's default executor per answer bought nothing but a wake-up.
+   */
+  private static final class Route {
+    final URI url;
+    final PeerGrpc.PeerStub stub;
+    /** The renewal stream to this URL; null until the first renewal, and again after it ended. Guarded by this. */
+    private RenewalStream renewals;
+
+    Route(URI url, PeerGrpc.PeerStub stub) {
+      this.url = url;
+      this.stub = stub;
+    }
+
+    synchronized void closeStream() {
+      if (renewals != null) {
+        renewals.close();
+        renewals = null;
+      }
+    }
+  }
 
   private volatile Route route;
+  /** Leaders' peer URLs that answered the renewal stream with UNIMPLEMENTED (an older release): renewed per call. */
+  private final java.util.Set<URI> withoutStream = ConcurrentHashMap.newKeySet();
 
-  /**
-   * The leader's stub with a fresh deadline, or null when this member leads or knows no leader (then it answers
-   * itself). The stub is kept per peer URL and answers on the transport's thread ({@code directExecutor}): the
-   * callbacks only complete a future, whose continuations write to a client's stream or forward the next renewal,
-   * and never block, so a hop to gRPC's default executor per answer bought nothing but a wake-up.
-   */
-  private PeerGrpc.PeerStub leader() {
+  /** The route to the leader, or null when this member leads or knows no leader (then it answers itself). */
+  private Route leader() {
     long leader = member.leaderId();
     if (leader == 0 || leader == member.memberId()) {
       return null;
@@ -66,36 +96,75 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
     }
     URI url = urls.get(0);
     Route r = route;
-    if (r == null || !r.url().equals(url)) {
-      r = new Route(url,
-          PeerGrpc.newStub(channels.computeIfAbsent(url, open)).withExecutor(MoreExecutors.directExecutor()));
-      route = r;
+    if (r != null && r.url.equals(url)) {
+      return r;
     }
-    // a deadline per call as before: a leader that stopped answering must not hold a renewal forever
-    return r.stub().withDeadlineAfter(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    synchronized (this) {
+      r = route;
+      if (r == null || !r.url.equals(url)) {
+        Route old = r;
+        r = new Route(url,
+            PeerGrpc.newStub(channels.computeIfAbsent(url, open)).withExecutor(MoreExecutors.directExecutor()));
+        route = r;
+        if (old != null) {
+          old.closeStream(); // its renewals in flight are still answered by the old leader
+        }
+      }
+      return r;
+    }
   }
 
   @Override
   public CompletableFuture<Long> renew(long id) {
-    PeerGrpc.PeerStub leader = leader();
-    if (leader == null) {
+    Route r = leader();
+    if (r == null) {
       return local.renew(id);
     }
+    if (withoutStream.contains(r.url)) {
+      return renewByCall(r, id);
+    }
+    RenewalStream s;
+    synchronized (r) {
+      // a stream can end before open returns (a channel already shut down): the next renewal opens another
+      if (r.renewals == null || r.renewals.failure() != null) {
+        r.renewals = RenewalStream.open(r.stub, timeoutMs, x -> renewByCall(r, x), ended -> streamEnded(r, ended));
+      }
+      s = r.renewals;
+    }
+    return s.renew(id);
+  }
+
+  private void streamEnded(Route r, RenewalStream s) {
+    StatusRuntimeException why = s.failure();
+    if (why != null && why.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+      withoutStream.add(r.url);
+    }
+    synchronized (r) {
+      if (r.renewals == s) {
+        r.renewals = null; // the next renewal opens a new stream
+      }
+    }
+  }
+
+  /** One renewal, one call: for a leader without the renewal stream, or a renewal that found its stream closed. */
+  private CompletableFuture<Long> renewByCall(Route r, long id) {
     CompletableFuture<Long> f = new CompletableFuture<>();
-    leader.leaseRenew(LeaseKeepAliveRequest.newBuilder().setID(id).build(), answer(f, r -> r.getTTL() <= 0 ? -1L
-        : r.getTTL()));
+    // a deadline per call: a leader that stopped answering must not hold a renewal forever
+    r.stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).leaseRenew(
+        LeaseKeepAliveRequest.newBuilder().setID(id).build(), answer(f, x -> x.getTTL() <= 0 ? -1L : x.getTTL()));
     return f;
   }
 
   @Override
   public CompletableFuture<Lessor.TimeToLive> timeToLive(long id) {
-    PeerGrpc.PeerStub leader = leader();
-    if (leader == null) {
+    Route r = leader();
+    if (r == null) {
       return local.timeToLive(id);
     }
     CompletableFuture<Lessor.TimeToLive> f = new CompletableFuture<>();
-    leader.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build(), answer(f,
-        r -> r.getTTL() == -1 ? null : new Lessor.TimeToLive(id, r.getGrantedTTL(), r.getTTL())));
+    r.stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).leaseTimeToLive(
+        LeaseTimeToLiveRequest.newBuilder().setID(id).build(), answer(f,
+        x -> x.getTTL() == -1 ? null : new Lessor.TimeToLive(id, x.getGrantedTTL(), x.getTTL())));
     return f;
   }
 

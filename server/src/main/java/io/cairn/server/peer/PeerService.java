@@ -62,6 +62,12 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   }
 
   @Override
+  public StreamObserver<io.cairn.proto.serverpb.LeaseRenewal> leaseRenewals(
+      StreamObserver<io.cairn.proto.serverpb.LeaseRenewed> out) {
+    return new LeaseRenewals(() -> leases, out);
+  }
+
+  @Override
   public void leaseTimeToLive(io.cairn.proto.etcdserverpb.LeaseTimeToLiveRequest req,
       StreamObserver<io.cairn.proto.etcdserverpb.LeaseTimeToLiveResponse> out) {
     var l = leases;

@@ -40,9 +40,7 @@ class ForwardingLeaseRenewerTest {
 
   /** A "leader" on the peer port whose lessor answers renewals with {@code ttl} (or fails with {@code error}). */
   URI leader(long ttl, StatusRuntimeException error) throws Exception {
-    String name = "peer-" + UUID.randomUUID();
-    PeerService service = new PeerService(m -> { }, () -> null, () -> null, null, null, id -> false);
-    service.onLeases(new LeaseRenewer() {
+    return leader(new LeaseRenewer() {
       @Override
       public CompletableFuture<Long> renew(long id) {
         return error != null ? CompletableFuture.failedFuture(error) : CompletableFuture.completedFuture(ttl);
@@ -54,10 +52,47 @@ class ForwardingLeaseRenewerTest {
             : CompletableFuture.completedFuture(ttl < 0 ? null : new Lessor.TimeToLive(id, ttl, ttl - 1));
       }
     });
-    servers.add(InProcessServerBuilder.forName(name).addService(service).build().start());
+  }
+
+  /** A "leader" whose lessor is {@code lessor}. */
+  URI leader(LeaseRenewer lessor) throws Exception {
+    PeerService service = new PeerService(m -> { }, () -> null, () -> null, null, null, id -> false);
+    service.onLeases(lessor);
+    return serve("peer-" + UUID.randomUUID(), service);
+  }
+
+  /** Peer calls the servers received, by method name ("LeaseRenew", "LeaseRenewals", ...). */
+  final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  URI serve(String name, io.grpc.BindableService service) throws Exception {
+    io.grpc.ServerInterceptor count = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata h,
+          io.grpc.ServerCallHandler<Q, A> next) {
+        calls.add(call.getMethodDescriptor().getBareMethodName());
+        return next.startCall(call, h);
+      }
+    };
+    servers.add(InProcessServerBuilder.forName(name)
+        .addService(io.grpc.ServerInterceptors.intercept(service, count)).build().start());
     URI url = URI.create("http://" + name + ":2380");
     urlToServer.put(url.toString(), name);
     return url;
+  }
+
+  /** A lessor whose renewals wait until the test answers them. */
+  static final class ManualLessor implements LeaseRenewer {
+    final Map<Long, CompletableFuture<Long>> renewals = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public CompletableFuture<Long> renew(long id) {
+      return renewals.computeIfAbsent(id, x -> new CompletableFuture<>());
+    }
+
+    @Override
+    public CompletableFuture<Lessor.TimeToLive> timeToLive(long id) {
+      return new CompletableFuture<>();
+    }
   }
 
   /** The local renewer: answers 42 for every lease, so a renewal that was not forwarded shows. */
@@ -74,11 +109,15 @@ class ForwardingLeaseRenewerTest {
   };
 
   ForwardingLeaseRenewer renewer() {
+    return renewer(5_000);
+  }
+
+  ForwardingLeaseRenewer renewer(long timeoutMs) {
     renewer = new ForwardingLeaseRenewer(local, member, id -> peerUrls.getOrDefault(id, List.of()), u -> {
       ManagedChannel c = InProcessChannelBuilder.forName(urlToServer.get(u.toString())).build();
       opened.add(c);
       return c;
-    });
+    }, timeoutMs);
     return renewer;
   }
 
@@ -145,5 +184,123 @@ class ForwardingLeaseRenewerTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
           assertThat(e.getStatus().getDescription()).isEqualTo(EtcdErrors.NOT_LEADER);
         });
+  }
+
+  @Test
+  void renewalsShareOneStreamAndEachGetsItsOwnAnswerInWhateverOrderTheyCome() throws Exception {
+    ManualLessor lessor = new ManualLessor();
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(lessor)));
+    ForwardingLeaseRenewer r = renewer();
+    member.leader = LeaseKeeperTest.OTHER;
+    List<CompletableFuture<Long>> answers = new ArrayList<>();
+    for (long id = 1; id <= 5; id++) {
+      answers.add(r.renew(id));
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> lessor.renewals.size() == 5);
+    for (long id = 5; id >= 1; id--) {
+      lessor.renewals.get(id).complete(id * 10);
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(answers.get(i))).isEqualTo((i + 1) * 10L);
+    }
+    lessor.renewals.clear();
+    lessor.renewals.put(6L, CompletableFuture.completedFuture(-1L)); // no such lease
+    assertThat(get(r.renew(6))).isEqualTo(-1);
+    assertThat(calls).containsExactly("LeaseRenewals");
+  }
+
+  @Test
+  void theStreamOutlivesTheClientCallThatOpenedIt() throws Exception {
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(30, null)));
+    ForwardingLeaseRenewer r = renewer();
+    member.leader = LeaseKeeperTest.OTHER;
+    // a client's keep-alive stream, ended after one renewal (what etcd's benchmark and KeepAliveOnce do)
+    io.grpc.Context.CancellableContext client = io.grpc.Context.current().withCancellation();
+    CompletableFuture<Long> first = client.call(() -> r.renew(7));
+    assertThat(get(first)).isEqualTo(30);
+    client.cancel(null);
+    assertThat(get(r.renew(7))).isEqualTo(30);
+    assertThat(calls).containsExactly("LeaseRenewals");
+  }
+
+  @Test
+  void aLeaderWithoutTheStreamIsAskedCallByCall() throws Exception {
+    // an older release's peer service: no LeaseRenewals (gRPC answers UNIMPLEMENTED)
+    URI old = serve("peer-" + UUID.randomUUID(), new io.cairn.proto.serverpb.PeerGrpc.PeerImplBase() {
+      @Override
+      public void leaseRenew(io.cairn.proto.etcdserverpb.LeaseKeepAliveRequest req,
+          io.grpc.stub.StreamObserver<io.cairn.proto.etcdserverpb.LeaseKeepAliveResponse> out) {
+        out.onNext(io.cairn.proto.etcdserverpb.LeaseKeepAliveResponse.newBuilder().setID(req.getID()).setTTL(30)
+            .build());
+        out.onCompleted();
+      }
+    });
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(old));
+    ForwardingLeaseRenewer r = renewer();
+    member.leader = LeaseKeeperTest.OTHER;
+    assertThat(get(r.renew(7))).isEqualTo(30);
+    assertThat(get(r.renew(7))).isEqualTo(30);
+    assertThat(calls).containsExactly("LeaseRenewals", "LeaseRenew", "LeaseRenew");
+  }
+
+  @Test
+  void aRenewalTheLeaderDoesNotAnswerFailsWithEtcdsTimeout() throws Exception {
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(new ManualLessor())));
+    ForwardingLeaseRenewer r = renewer(200);
+    member.leader = LeaseKeeperTest.OTHER;
+    assertThatThrownBy(() -> get(r.renew(7))).isInstanceOf(ExecutionException.class).cause()
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).isEqualTo(EtcdErrors.TIMEOUT);
+        });
+  }
+
+  @Test
+  void aBrokenStreamFailsWhatWaitsAndTheNextRenewalOpensAnother() throws Exception {
+    URI url = leader(new ManualLessor());
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(url));
+    ForwardingLeaseRenewer r = renewer();
+    member.leader = LeaseKeeperTest.OTHER;
+    CompletableFuture<Long> waiting = r.renew(7);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !calls.isEmpty());
+    Server gone = servers.remove(0);
+    gone.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> get(waiting)).isInstanceOf(ExecutionException.class).cause()
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    // the leader back at the same URL: a new stream carries the next renewal
+    PeerService back = new PeerService(m -> { }, () -> null, () -> null, null, null, id -> false);
+    back.onLeases(new LeaseRenewer() {
+      @Override
+      public CompletableFuture<Long> renew(long id) {
+        return CompletableFuture.completedFuture(30L);
+      }
+
+      @Override
+      public CompletableFuture<Lessor.TimeToLive> timeToLive(long id) {
+        return new CompletableFuture<>();
+      }
+    });
+    serve(urlToServer.get(url.toString()), back);
+    assertThat(get(r.renew(7))).isEqualTo(30);
+    assertThat(calls).containsExactly("LeaseRenewals", "LeaseRenewals");
+  }
+
+  @Test
+  void aRenewalInFlightWhenTheLeaderChangesGetsTheOldLeadersAnswer() throws Exception {
+    ManualLessor first = new ManualLessor();
+    peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(first)));
+    peerUrls.put(THIRD, List.of(leader(60, null)));
+    ForwardingLeaseRenewer r = renewer();
+    member.leader = LeaseKeeperTest.OTHER;
+    CompletableFuture<Long> inFlight = r.renew(7);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> first.renewals.containsKey(7L));
+    member.leader = THIRD;
+    assertThat(get(r.renew(7))).isEqualTo(60);
+    assertThat(inFlight).isNotDone();
+    first.renewals.get(7L).complete(30L);
+    assertThat(get(inFlight)).isEqualTo(30);
   }
 }
