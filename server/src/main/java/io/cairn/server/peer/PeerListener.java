@@ -26,6 +26,7 @@ public final class PeerListener implements AutoCloseable {
       new io.cairn.server.transport.CallExecutors("cairn-peer-grpc", java.util.Set.of(
           io.cairn.proto.serverpb.PeerGrpc.getSendMethod().getFullMethodName(),
           io.cairn.proto.serverpb.PeerGrpc.getLeaseRenewMethod().getFullMethodName(),
+          io.cairn.proto.serverpb.PeerGrpc.getLeaseRenewalsMethod().getFullMethodName(),
           io.cairn.proto.serverpb.PeerGrpc.getLeaseTimeToLiveMethod().getFullMethodName()));
 
   /** @param tls for https URLs; null when none is https */
