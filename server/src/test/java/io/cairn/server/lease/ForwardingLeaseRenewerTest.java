@@ -40,7 +40,12 @@ class ForwardingLeaseRenewerTest {
 
   /** A "leader" on the peer port whose lessor answers renewals with {@code ttl} (or fails with {@code error}). */
   URI leader(long ttl, StatusRuntimeException error) throws Exception {
-    return leader(new LeaseRenewer() {
+    return leader(fixed(ttl, error));
+  }
+
+  /** A lessor that answers every renewal with {@code ttl} (or fails with {@code error}). */
+  static LeaseRenewer fixed(long ttl, StatusRuntimeException error) {
+    return new LeaseRenewer() {
       @Override
       public CompletableFuture<Long> renew(long id) {
         return error != null ? CompletableFuture.failedFuture(error) : CompletableFuture.completedFuture(ttl);
@@ -51,7 +56,7 @@ class ForwardingLeaseRenewerTest {
         return error != null ? CompletableFuture.failedFuture(error)
             : CompletableFuture.completedFuture(ttl < 0 ? null : new Lessor.TimeToLive(id, ttl, ttl - 1));
       }
-    });
+    };
   }
 
   /** A "leader" whose lessor is {@code lessor}. */
@@ -131,6 +136,17 @@ class ForwardingLeaseRenewerTest {
     }
   }
 
+  /** {@code f} fails with a gRPC status of {@code code} and, unless null, {@code description}. */
+  static void assertFails(CompletableFuture<?> f, Status.Code code, String description) {
+    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(code);
+          if (description != null) {
+            assertThat(e.getStatus().getDescription()).isEqualTo(description);
+          }
+        });
+  }
+
   static long get(CompletableFuture<Long> f) throws Exception {
     return f.get(10, TimeUnit.SECONDS);
   }
@@ -179,11 +195,7 @@ class ForwardingLeaseRenewerTest {
     peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(0, EtcdErrors.failedPrecondition(EtcdErrors.NOT_LEADER))));
     ForwardingLeaseRenewer r = renewer();
     member.leader = LeaseKeeperTest.OTHER;
-    assertThatThrownBy(() -> get(r.renew(7))).isInstanceOf(ExecutionException.class).cause()
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-          assertThat(e.getStatus().getDescription()).isEqualTo(EtcdErrors.NOT_LEADER);
-        });
+    assertFails(r.renew(7), Status.Code.FAILED_PRECONDITION, EtcdErrors.NOT_LEADER);
   }
 
   @Test
@@ -249,11 +261,7 @@ class ForwardingLeaseRenewerTest {
     peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(new ManualLessor())));
     ForwardingLeaseRenewer r = renewer(200);
     member.leader = LeaseKeeperTest.OTHER;
-    assertThatThrownBy(() -> get(r.renew(7))).isInstanceOf(ExecutionException.class).cause()
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-          assertThat(e.getStatus().getDescription()).isEqualTo(EtcdErrors.TIMEOUT);
-        });
+    assertFails(r.renew(7), Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT);
   }
 
   @Test
@@ -266,22 +274,10 @@ class ForwardingLeaseRenewerTest {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !calls.isEmpty());
     Server gone = servers.remove(0);
     gone.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    assertThatThrownBy(() -> get(waiting)).isInstanceOf(ExecutionException.class).cause()
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertFails(waiting, Status.Code.UNAVAILABLE, null);
     // the leader back at the same URL: a new stream carries the next renewal
     PeerService back = new PeerService(m -> { }, () -> null, () -> null, null, null, id -> false);
-    back.onLeases(new LeaseRenewer() {
-      @Override
-      public CompletableFuture<Long> renew(long id) {
-        return CompletableFuture.completedFuture(30L);
-      }
-
-      @Override
-      public CompletableFuture<Lessor.TimeToLive> timeToLive(long id) {
-        return new CompletableFuture<>();
-      }
-    });
+    back.onLeases(fixed(30, null));
     serve(urlToServer.get(url.toString()), back);
     assertThat(get(r.renew(7))).isEqualTo(30);
     assertThat(calls).containsExactly("LeaseRenewals", "LeaseRenewals");
