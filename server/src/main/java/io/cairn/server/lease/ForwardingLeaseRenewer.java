@@ -30,6 +30,7 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
   private static final long TIMEOUT_MS = 5_000;
 
   private final long timeoutMs;
+  private final java.util.function.LongSupplier nanoClock;
 
   private final LeaseRenewer local;
   private final MemberState member;
@@ -42,13 +43,17 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
    * @param open opens a channel to a peer URL (the peer transport's TLS and cluster id stamp)
    */
   public ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> peerUrls,
-      Function<URI, ManagedChannel> open) {
-    this(local, member, peerUrls, open, TIMEOUT_MS);
+      Function<URI, ManagedChannel> open, java.util.function.LongSupplier nanoClock) {
+    this(local, member, peerUrls, open, nanoClock, TIMEOUT_MS);
   }
 
-  /** @param timeoutMs how long a forwarded renewal or question may wait for the leader's answer */
+  /**
+   * @param nanoClock the member's clock, for renewals' deadlines
+   * @param timeoutMs how long a forwarded renewal or question may wait for the leader's answer
+   */
   ForwardingLeaseRenewer(LeaseRenewer local, MemberState member, LongFunction<List<URI>> peerUrls,
-      Function<URI, ManagedChannel> open, long timeoutMs) {
+      Function<URI, ManagedChannel> open, java.util.function.LongSupplier nanoClock, long timeoutMs) {
+    this.nanoClock = nanoClock;
     this.local = local;
     this.member = member;
     this.peerUrls = peerUrls;
@@ -127,7 +132,8 @@ public final class ForwardingLeaseRenewer implements LeaseRenewer, AutoCloseable
     synchronized (r) {
       // a stream can end before open returns (a channel already shut down): the next renewal opens another
       if (r.renewals == null || r.renewals.failure() != null) {
-        r.renewals = RenewalStream.open(r.stub, timeoutMs, x -> renewByCall(r, x), ended -> streamEnded(r, ended));
+        r.renewals = RenewalStream.open(r.stub, timeoutMs, nanoClock, x -> renewByCall(r, x),
+            ended -> streamEnded(r, ended));
       }
       s = r.renewals;
     }

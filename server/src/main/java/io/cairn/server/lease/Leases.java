@@ -53,7 +53,7 @@ public final class Leases implements AutoCloseable {
     keeper[0].start(thread);
     LeaseGrants grants = new LeaseGrants(proposer, lessor, new LeaseIds(member.memberId(), clock.currentTimeMillis()));
     LocalLeaseRenewer local = new LocalLeaseRenewer(lessor, member, proposer);
-    ForwardingLeaseRenewer renewer = new ForwardingLeaseRenewer(local, member, peerUrls, peerChannel);
+    ForwardingLeaseRenewer renewer = new ForwardingLeaseRenewer(local, member, peerUrls, peerChannel, clock::nanoTime);
     LeaseService service = new LeaseService(grants, renewer, lessor, store, proposer, headers, admission, auth);
     return new Leases(lessor, keeper[0], grants, service, thread, local, renewer);
   }

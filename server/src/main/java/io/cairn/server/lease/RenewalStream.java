@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /**
  * A follower's renewals to one leader peer URL, all on one stream ({@code Peer.LeaseRenewals}) and matched to their
@@ -35,6 +36,7 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
    */
   private final long sweepMs;
   private final AtomicBoolean sweepScheduled = new AtomicBoolean();
+  private final LongSupplier nanoClock;
   private final LongFunction<CompletableFuture<Long>> fallback;
   private final Consumer<RenewalStream> ended;
   /** Sends are serialized on this object: renewals come from many client streams' threads at once. */
@@ -44,8 +46,9 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
   /** Set once the stream ended; renewals after that fail at once with it. */
   private volatile StatusRuntimeException failure;
 
-  private RenewalStream(long timeoutMs, LongFunction<CompletableFuture<Long>> fallback,
+  private RenewalStream(long timeoutMs, LongSupplier nanoClock, LongFunction<CompletableFuture<Long>> fallback,
       Consumer<RenewalStream> ended) {
+    this.nanoClock = nanoClock;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     this.sweepMs = Math.max(1, Math.min(1000, timeoutMs / 5));
     this.fallback = fallback;
@@ -53,13 +56,14 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
   }
 
   /**
+   * @param nanoClock the member's clock, for the renewals' deadlines
    * @param fallback renews one lease without the stream (a unary call): for a leader that does not know the stream,
    *     and for a renewal that finds the stream closed
    * @param ended told once, when the stream has ended (it failed, or closed after {@link #close})
    */
-  static RenewalStream open(PeerGrpc.PeerStub leader, long timeoutMs, LongFunction<CompletableFuture<Long>> fallback,
-      Consumer<RenewalStream> ended) {
-    RenewalStream s = new RenewalStream(timeoutMs, fallback, ended);
+  static RenewalStream open(PeerGrpc.PeerStub leader, long timeoutMs, LongSupplier nanoClock,
+      LongFunction<CompletableFuture<Long>> fallback, Consumer<RenewalStream> ended) {
+    RenewalStream s = new RenewalStream(timeoutMs, nanoClock, fallback, ended);
     // opened outside the caller's context: a call started inside a client's call is cancelled with it, and this
     // stream outlives every client (etcd's benchmark opens a keep-alive stream per renewal)
     StreamObserver<LeaseRenewal> requests;
@@ -75,11 +79,14 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
     return s;
   }
 
-  /** The leader's answer: the TTL, -1 for no such lease; fails with a StatusRuntimeException. */
+  /**
+   * The leader's answer: the TTL, -1 for no such lease; fails with a StatusRuntimeException. What waits is bounded
+   * by the clients' keep-alive streams, each of which has one renewal in flight at a time (LeaseService).
+   */
   CompletableFuture<Long> renew(long id) {
     long n = seq.incrementAndGet();
     CompletableFuture<Long> answer = new CompletableFuture<>();
-    waiting.put(n, new Waiting(id, answer, System.nanoTime() + timeoutNanos));
+    waiting.put(n, new Waiting(id, answer, nanoClock.getAsLong() + timeoutNanos));
     // the end of the stream sets failure before it drains: either the drain finds this renewal or this sees failure
     StatusRuntimeException failed = failure;
     if (failed != null) {
@@ -100,15 +107,13 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
       waiting.remove(n);
       return fallback.apply(id);
     }
-    if (sweepScheduled.compareAndSet(false, true)) {
-      CompletableFuture.delayedExecutor(sweepMs, TimeUnit.MILLISECONDS).execute(this::sweep);
-    }
+    scheduleSweep();
     return answer;
   }
 
   /** Fails what waited past its deadline; comes again while anything waits and the stream is open. */
   private void sweep() {
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     for (Map.Entry<Long, Waiting> e : waiting.entrySet()) {
       if (now - e.getValue().deadline() >= 0 && waiting.remove(e.getKey()) != null) {
         e.getValue().answer().completeExceptionally(EtcdErrors.unavailable(EtcdErrors.TIMEOUT));
@@ -116,8 +121,18 @@ final class RenewalStream implements StreamObserver<LeaseRenewed> {
     }
     sweepScheduled.set(false);
     // a renewal added after the scan and before the flag cleared saw the flag set: it is picked up here
-    if (!waiting.isEmpty() && failure == null && sweepScheduled.compareAndSet(false, true)) {
-      CompletableFuture.delayedExecutor(sweepMs, TimeUnit.MILLISECONDS).execute(this::sweep);
+    if (!waiting.isEmpty() && failure == null) {
+      scheduleSweep();
+    }
+  }
+
+  /**
+   * One sweep pending at a time. It runs on the JDK's delay thread itself: the default (the common pool) is a new
+   * thread per task on a 2-core machine, and a sweep only completes futures whose continuations never block.
+   */
+  private void scheduleSweep() {
+    if (sweepScheduled.compareAndSet(false, true)) {
+      CompletableFuture.delayedExecutor(sweepMs, TimeUnit.MILLISECONDS, Runnable::run).execute(this::sweep);
     }
   }
 

@@ -117,12 +117,15 @@ class ForwardingLeaseRenewerTest {
     return renewer(5_000);
   }
 
+  /** The member's clock, moved by hand: a renewal times out only when a test says so. */
+  final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+
   ForwardingLeaseRenewer renewer(long timeoutMs) {
     renewer = new ForwardingLeaseRenewer(local, member, id -> peerUrls.getOrDefault(id, List.of()), u -> {
       ManagedChannel c = InProcessChannelBuilder.forName(urlToServer.get(u.toString())).build();
       opened.add(c);
       return c;
-    }, timeoutMs);
+    }, nanos::get, timeoutMs);
     return renewer;
   }
 
@@ -261,7 +264,11 @@ class ForwardingLeaseRenewerTest {
     peerUrls.put(LeaseKeeperTest.OTHER, List.of(leader(new ManualLessor())));
     ForwardingLeaseRenewer r = renewer(200);
     member.leader = LeaseKeeperTest.OTHER;
-    assertFails(r.renew(7), Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT);
+    CompletableFuture<Long> unanswered = r.renew(7);
+    org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> !unanswered.isDone()); // sweeps come, but the member's clock has not passed the deadline
+    nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+    assertFails(unanswered, Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT);
   }
 
   @Test
